@@ -1,0 +1,168 @@
+// The embedded state store: one SQLite file (WAL) holding what Pulse has read
+// from the CRM, the sync watermarks, account snapshots (to see owners and key
+// contacts change over time), the task and owner-change ledgers (outboxes),
+// and the history of sweeps. The schema is versioned and migrated on Open().
+//
+// Outbox rule: an intent (task or owner change) is stored before the CRM is
+// written, and marked delivered after; a crash in between leaves it pending,
+// and the next delivery retries it with the same key, which the adapter
+// deduplicates. So nothing is lost and nothing is written twice.
+//
+// Thread-safety: all methods are thread-safe (one connection behind a mutex).
+#ifndef PULSE_SIDECAR_STORE_STORE_H_
+#define PULSE_SIDECAR_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "adapters/crm_adapter.h"
+#include "sidecar/domain/records.h"
+
+namespace pulse {
+
+struct StoreOptions {
+  // A file path, or ":memory:" for a private in-memory store (tests).
+  std::string path;
+};
+
+enum class DeliveryStatus {
+  kPending = 0,    // stored, not yet confirmed by the CRM
+  kDelivered = 1,  // the CRM holds it
+  kFailed = 2,     // given up: a permanent error (see last_error)
+};
+const char* DeliveryStatusName(DeliveryStatus s);  // "pending", "delivered", "failed"
+
+// One task Pulse decided on, and where its delivery stands.
+struct TaskRecord {
+  TaskRequest request;
+  std::string action;   // "win_back", "service_recovery", ... (engine's id)
+  std::string reasons;  // signal ids, comma separated
+  int64_t sweep_id = 0;
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  std::string last_error;
+  std::optional<absl::Time> next_attempt_at;
+  std::string crm_id;
+  std::optional<absl::Time> delivered_at;
+};
+
+struct OwnerChangeRecord {
+  OwnerChangeRequest request;
+  std::string plan_id;  // the handoff plan it belongs to; may be empty
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  std::string last_error;
+  std::optional<absl::Time> next_attempt_at;
+  std::optional<absl::Time> delivered_at;
+};
+
+// What Pulse saw of an account at one time, to notice changes between sweeps.
+struct AccountSnapshot {
+  std::string account_id;
+  std::string owner_id;
+  std::vector<std::string> active_contact_ids;  // sorted
+  absl::Time observed_at;
+};
+
+struct SweepRecord {
+  int64_t id = 0;
+  absl::Time started_at;
+  std::optional<absl::Time> finished_at;
+  absl::Time as_of;
+  bool dry_run = false;
+  std::string status;       // "running", "succeeded", "failed"
+  std::string report_json;  // the SweepReport as JSON, when finished
+};
+
+class Store {
+ public:
+  // Opens or creates the store and migrates its schema to the current
+  // version. FailedPrecondition when the file's schema is newer than this
+  // build knows; Internal/Unavailable on I/O errors (message names the path).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  virtual int SchemaVersion() = 0;
+
+  // --- CRM records -------------------------------------------------------
+  // Each Apply stores the batch's upserts, removes its deleted ids (and, for
+  // a full snapshot, every stored record of that entity not in upserts), and
+  // saves its watermark, all in one transaction. Upserting an order replaces
+  // its lines. Rejected records are not stored.
+  virtual absl::Status Apply(const ChangeBatch<User>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Account>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Contact>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Order>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Case>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Activity>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<EngagementPeriod>& batch) = 0;
+  virtual absl::Status Apply(const ChangeBatch<Feedback>& batch) = 0;
+  // The watermark last saved for `entity`; empty when never synced.
+  virtual absl::StatusOr<std::string> GetWatermark(Entity entity) = 0;
+  // Forgets every watermark so the next sync reads everything again.
+  virtual absl::Status ResetWatermarks() = 0;
+  // Every stored record. Orders carry their lines.
+  virtual absl::StatusOr<CustomerData> LoadCustomerData() = 0;
+
+  // --- Account snapshots -------------------------------------------------
+  // Stores those snapshots whose owner or contacts differ from the latest
+  // stored one for the account (so history grows only with changes).
+  virtual absl::Status RecordAccountSnapshots(const std::vector<AccountSnapshot>& snapshots) = 0;
+  // The latest snapshot of every account.
+  virtual absl::StatusOr<std::vector<AccountSnapshot>> LatestAccountSnapshots() = 0;
+  // All snapshots of one account, oldest first.
+  virtual absl::StatusOr<std::vector<AccountSnapshot>> AccountHistory(const std::string& account_id) = 0;
+
+  // --- Task ledger (outbox) ---------------------------------------------
+  // Inserts the records whose request.key is not stored yet, as given
+  // (normally kPending). Existing keys are left untouched. Returns how many
+  // were inserted. All-or-nothing.
+  virtual absl::StatusOr<int> AddTasks(const std::vector<TaskRecord>& tasks) = 0;
+  // Pending tasks whose next_attempt_at is absent or <= now, oldest first.
+  virtual absl::StatusOr<std::vector<TaskRecord>> DueTasks(absl::Time now) = 0;
+  // NotFound when the key is unknown.
+  virtual absl::Status MarkTaskDelivered(const std::string& key, const std::string& crm_id,
+                                         absl::Time at) = 0;
+  // Counts an attempt; keeps the task pending until next_attempt_at, or marks
+  // it failed when `permanent`.
+  virtual absl::Status MarkTaskAttemptFailed(const std::string& key, const std::string& error,
+                                             absl::Time next_attempt_at, bool permanent) = 0;
+  virtual absl::StatusOr<std::optional<TaskRecord>> GetTask(const std::string& key) = 0;
+  virtual absl::StatusOr<std::vector<TaskRecord>> TasksForAccount(const std::string& account_id) = 0;
+  // Tasks whose request.created_at >= since, any status.
+  virtual absl::StatusOr<std::vector<TaskRecord>> TasksCreatedSince(absl::Time since) = 0;
+
+  // --- Owner-change ledger (outbox) --------------------------------------
+  virtual absl::StatusOr<int> AddOwnerChanges(const std::vector<OwnerChangeRecord>& changes) = 0;
+  virtual absl::StatusOr<std::vector<OwnerChangeRecord>> DueOwnerChanges(absl::Time now) = 0;
+  virtual absl::Status MarkOwnerChangeDelivered(const std::string& key, absl::Time at) = 0;
+  virtual absl::Status MarkOwnerChangeAttemptFailed(const std::string& key, const std::string& error,
+                                                    absl::Time next_attempt_at, bool permanent) = 0;
+
+  // --- Sweep history -----------------------------------------------------
+  virtual absl::StatusOr<int64_t> BeginSweep(absl::Time started_at, absl::Time as_of, bool dry_run) = 0;
+  virtual absl::Status FinishSweep(int64_t id, absl::Time finished_at, const std::string& status,
+                                   const std::string& report_json) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<SweepRecord>> RecentSweeps(int limit) = 0;
+
+  // --- Small settings Pulse keeps for itself (e.g. a holdout salt) -------
+  virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+  virtual absl::Status SetMeta(const std::string& key, const std::string& value) = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_STORE_STORE_H_
