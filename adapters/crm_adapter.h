@@ -115,6 +115,9 @@ class CrmAdapter {
 
   // A short name for logs and reports ("csv", "suitecrm").
   virtual std::string Name() const = 0;
+  // Where written tasks land, for people: "/data/crm/tasks.csv",
+  // "SuiteCRM at https://crm.example.com". Never contains credentials.
+  virtual std::string TaskDestination() const { return Name(); }
   // Which records this CRM (as configured) has. An entity it lacks is read
   // as an empty batch and its signals are absent.
   virtual Capabilities GetCapabilities() const = 0;

@@ -1,0 +1,276 @@
+// pulsed: the Pulse sidecar.
+//
+//   pulsed serve --config FILE [--listen HOST:PORT]
+//   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
+//   pulsed demo  --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
+//   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
+//
+// Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "sidecar/cli/app.h"
+#include "sidecar/cli/args.h"
+#include "sidecar/cli/render.h"
+#include "sidecar/common/logging.h"
+#include "sidecar/common/time_util.h"
+#include "sidecar/config/config.h"
+#include "sidecar/demo/demo_data.h"
+#include "sidecar/engine/scorer.h"
+#include "sidecar/server/pulse_server.h"
+#include "sidecar/server/retention_service.h"
+
+namespace pulse {
+namespace {
+
+constexpr char kUsage[] = R"(pulsed: the Pulse customer-retention sidecar
+
+Usage:
+  pulsed serve --config FILE [--listen HOST:PORT]
+      Run the gRPC server with periodic sweeps until SIGTERM or SIGINT.
+  pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
+      Run one sweep, print its report and the top N of the contact queue (default 15).
+  pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
+      Write a realistic synthetic B2B CRM as CSV files and a ready pulse.yaml into DIR.
+  pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
+      Score a CSV folder as of a day, without a server; CSV on stdout.
+  pulsed version
+)";
+
+int Usage(const std::string& error) {
+  std::cerr << "pulsed: " << error << "\n\n" << kUsage;
+  return 2;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "pulsed: " << Redact(status.ToString()) << "\n";
+  return 1;
+}
+
+absl::StatusOr<PulseConfig> LoadConfigArg(const Args& args) {
+  auto path = args.Get("config");
+  if (!path.has_value()) return absl::InvalidArgumentError("--config FILE is required");
+  absl::StatusOr<PulseConfig> config = LoadConfigFile(*path);
+  if (!config.ok()) return config.status();
+  LogLevel level;
+  if (ParseLogLevel(config->log_level, &level)) SetLogLevel(level);
+  return config;
+}
+
+absl::StatusOr<absl::Time> EndOfDayArg(const std::string& text, const std::string& option) {
+  absl::StatusOr<absl::CivilDay> day = ParseIsoDay(text);
+  if (!day.ok()) return absl::InvalidArgumentError(absl::StrCat("--", option, ": ", day.status().message()));
+  return StartOfDay(*day + 1) - absl::Seconds(1);
+}
+
+// Blocks SIGTERM and SIGINT in every thread started after this; one thread
+// waits for them with sigwait and runs `on_signal`.
+std::thread HandleStopSignals(std::function<void(int)> on_signal) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return std::thread([set, on_signal = std::move(on_signal)] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    on_signal(sig);
+  });
+}
+
+int Serve(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"config", "listen"}, {});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  // Signals are blocked before any thread starts so they all inherit it.
+  absl::Notification stop;
+  std::thread signals = HandleStopSignals([&stop](int sig) {
+    LogInfo("pulsed", "received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", ", stopping");
+    stop.Notify();
+  });
+  signals.detach();
+  absl::StatusOr<PulseConfig> config = LoadConfigArg(*args);
+  if (!config.ok()) return Usage(std::string(config.status().message()));
+  if (auto listen = args->Get("listen")) config->listen = *listen;
+  absl::StatusOr<PulseApp> app = OpenPulseApp(*config);
+  if (!app.ok()) return Fail(app.status());
+  ServerParams params;
+  params.listen = config->listen;
+  absl::StatusOr<std::unique_ptr<PulseServer>> server = PulseServer::Start(app->sweeper.get(), params);
+  if (!server.ok()) return Fail(server.status());
+  // The chosen port, for scripts and tests that listen on port 0.
+  std::cout << "pulsed listening on port " << (*server)->port() << std::endl;
+  stop.WaitForNotification();
+  (*server)->Shutdown();
+  server->reset();
+  app->sweeper.reset();
+  app->store.reset();
+  LogInfo("pulsed", "bye");
+  return 0;
+}
+
+int Sweep(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"config", "as-of", "top"}, {"dry-run"});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  absl::StatusOr<PulseConfig> config = LoadConfigArg(*args);
+  if (!config.ok()) return Usage(std::string(config.status().message()));
+  absl::StatusOr<int64_t> top = args->GetInt("top", 15, 0, 1000);
+  if (!top.ok()) return Usage(std::string(top.status().message()));
+  SweepRequest request;
+  request.dry_run = args->Has("dry-run");
+  if (auto as_of = args->Get("as-of")) {
+    absl::StatusOr<absl::Time> t = EndOfDayArg(*as_of, "as-of");
+    if (!t.ok()) return Usage(std::string(t.status().message()));
+    request.as_of = std::min(*t, absl::Now());
+  }
+  absl::StatusOr<PulseApp> app = OpenPulseApp(*config);
+  if (!app.ok()) return Fail(app.status());
+  absl::StatusOr<pulse::v1::SweepReport> report = app->sweeper->Run(request, nullptr);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << FormatSweepReport(*report);
+  if (!report->succeeded()) return 1;
+  if (*top > 0) {
+    SweepRunner runner(app->sweeper.get());
+    RetentionServiceImpl service(app->sweeper.get(), &runner);
+    pulse::v1::ListContactQueueRequest q;
+    q.set_page_size(static_cast<int>(*top));
+    pulse::v1::ListContactQueueResponse queue;
+    if (absl::Status s = service.DoListContactQueue(q, &queue); !s.ok()) return Fail(s);
+    std::cout << "\nTop of the contact queue:\n" << RenderQueue(queue);
+  }
+  return 0;
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+int Demo(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"out", "accounts", "seed", "end-date"}, {"force"});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  auto out = args->Get("out");
+  if (!out.has_value()) return Usage("--out DIR is required");
+  absl::StatusOr<int64_t> accounts = args->GetInt("accounts", 1000, 10, 2000000);
+  if (!accounts.ok()) return Usage(std::string(accounts.status().message()));
+  absl::StatusOr<int64_t> seed = args->GetInt("seed", 1, 0, INT64_MAX);
+  if (!seed.ok()) return Usage(std::string(seed.status().message()));
+  DemoParams params;
+  params.accounts = static_cast<int>(*accounts);
+  params.seed = static_cast<uint64_t>(*seed);
+  params.end_day = UtcDay(absl::Now());
+  if (auto end = args->Get("end-date")) {
+    absl::StatusOr<absl::CivilDay> day = ParseIsoDay(*end);
+    if (!day.ok()) return Usage(absl::StrCat("--end-date: ", day.status().message()));
+    params.end_day = *day;
+  }
+  const absl::Time t0 = absl::Now();
+  absl::StatusOr<DemoSummary> summary = WriteDemoDataset(params, *out, args->Has("force"));
+  if (!summary.ok()) return Fail(summary.status());
+
+  PulseConfig config;
+  config.store_path = "pulse.db";
+  config.adapter.type = "csv";
+  config.adapter.csv.dir = ".";
+  config.engine.contact.pool_user_ids = summary->pool_user_ids;
+  const std::string config_path = (std::filesystem::path(*out) / "pulse.yaml").string();
+  {
+    std::ofstream f(config_path);
+    f << "# Pulse configuration for the demo data in this folder (written by `pulsed demo`).\n"
+         "# Relative paths are relative to this file. See README.md for every key.\n"
+      << RenderConfig(config);
+    if (!f) return Fail(absl::InternalError(absl::StrCat("cannot write ", config_path)));
+  }
+  std::cout << absl::StrFormat(
+      "Wrote a demo CRM to %s in %.1f s: %d users, %d accounts, %d contacts, %d orders (%d lines), %d cases, "
+      "%d activities, %d engagement rows, %d feedback rows.\n",
+      summary->dir, absl::ToDoubleSeconds(absl::Now() - t0), summary->users, summary->accounts, summary->contacts,
+      summary->orders, summary->order_lines, summary->cases, summary->activities, summary->engagement,
+      summary->feedback);
+  std::vector<std::string> scenarios;
+  for (const auto& [name, n] : summary->accounts_by_scenario) scenarios.push_back(absl::StrCat(name, " ", n));
+  std::cout << "Scenarios (ground truth in demo_truth.csv): " << absl::StrJoin(scenarios, ", ") << "\n";
+  std::cout << "Config: " << config_path << "\nNext: pulsed sweep --config " << config_path << "\n";
+  return 0;
+}
+
+int Score(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"data", "as-of", "horizon-days", "config"}, {});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  auto data_dir = args->Get("data");
+  auto as_of_text = args->Get("as-of");
+  if (!data_dir.has_value()) return Usage("--data DIR is required");
+  if (!as_of_text.has_value()) return Usage("--as-of YYYY-MM-DD is required");
+  absl::StatusOr<absl::Time> as_of = EndOfDayArg(*as_of_text, "as-of");
+  if (!as_of.ok()) return Usage(std::string(as_of.status().message()));
+  EngineConfig engine;
+  if (args->Has("config")) {
+    absl::StatusOr<PulseConfig> config = LoadConfigArg(*args);
+    if (!config.ok()) return Usage(std::string(config.status().message()));
+    engine = config->engine;
+  }
+  absl::StatusOr<int64_t> horizon = args->GetInt("horizon-days", engine.contact.horizon_days, 7, 730);
+  if (!horizon.ok()) return Usage(std::string(horizon.status().message()));
+  engine.contact.horizon_days = static_cast<int>(*horizon);
+
+  AdapterConfig adapter_config;
+  adapter_config.csv.dir = *data_dir;
+  absl::StatusOr<std::unique_ptr<CrmAdapter>> adapter = MakeAdapter(adapter_config);
+  if (!adapter.ok()) return Fail(adapter.status());
+  std::vector<RejectedRecord> rejected;
+  absl::StatusOr<CustomerData> data = ReadAllRecords(**adapter, &rejected);
+  if (!data.ok()) return Fail(data.status());
+  for (const RejectedRecord& r : rejected) std::cerr << r.ToString() << "\n";
+  ScoreParams params;
+  params.as_of = *as_of;
+  const Portfolio portfolio = AssessPortfolio(*data, engine, params);
+  std::string out = "account_id,churn_probability,value_at_risk,tier,owner_id,action,reasons\n";
+  for (const AccountAssessment& a : portfolio.accounts) {
+    if (a.orders_total == 0) continue;
+    std::vector<std::string> reasons;
+    for (const Signal& s : a.signals) reasons.push_back(s.id);
+    absl::StrAppend(&out, CsvField(a.account_id), absl::StrFormat(",%.6f,%.2f,", a.churn_probability, a.value_at_risk),
+                    TierName(a.tier), ",", CsvField(a.owner_id), ",", ActionId(a.action), ",",
+                    CsvField(absl::StrJoin(reasons, ";")), "\n");
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+}  // namespace pulse
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << pulse::kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "serve") return pulse::Serve(args);
+  if (command == "sweep") return pulse::Sweep(args);
+  if (command == "demo") return pulse::Demo(args);
+  if (command == "score") return pulse::Score(args);
+  if (command == "version" || command == "--version") {
+    std::cout << "pulsed 0.1.0\n";
+    return 0;
+  }
+  return pulse::Usage("unknown command '" + command + "'");
+}

@@ -1,0 +1,155 @@
+#include "sidecar/cli/render.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
+#include "sidecar/engine/scorer.h"
+
+namespace pulse {
+namespace {
+
+std::string Cut(const std::string& s, size_t width) {
+  if (s.size() <= width) return s;
+  // Do not split a UTF-8 sequence.
+  size_t end = width - 1;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end) + "~";
+}
+
+// Pads to a display width counting UTF-8 code points, not bytes.
+std::string Pad(const std::string& s, size_t width) {
+  size_t cps = 0;
+  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
+  return cps >= width ? s : s + std::string(width - cps, ' ');
+}
+
+std::string EnumSuffix(const std::string& full, absl::string_view prefix) {
+  return absl::AsciiStrToLower(absl::StripPrefix(full, prefix));
+}
+
+}  // namespace
+
+std::string ActionName(pulse::v1::Action action) {
+  if (action == pulse::v1::ACTION_UNSPECIFIED) return "-";
+  return EnumSuffix(pulse::v1::Action_Name(action), "ACTION_");
+}
+
+std::string TierLabel(pulse::v1::Tier tier) {
+  if (tier == pulse::v1::TIER_UNSPECIFIED) return "-";
+  return EnumSuffix(pulse::v1::Tier_Name(tier), "TIER_");
+}
+
+std::string QueueStatusName(pulse::v1::QueueStatus status) {
+  return EnumSuffix(pulse::v1::QueueStatus_Name(status), "QUEUE_STATUS_");
+}
+
+std::string RenderQueue(const pulse::v1::ListContactQueueResponse& q) {
+  std::string out = absl::StrFormat("%-4s %-28s %-4s %-16s %-14s %5s %12s %-10s %s\n", "#", "account", "tier",
+                                    "action", "assignee", "risk", "at risk", "due", "why");
+  for (const auto& e : q.entries()) {
+    std::string who = e.assignee_id().empty() ? "(nobody)" : e.assignee_id();
+    if (e.pool()) who += "*";
+    const std::string why = e.reasons().empty() ? "" : e.reasons(0).evidence();
+    std::string due = e.due_date().empty() ? QueueStatusName(e.status()) : e.due_date();
+    absl::StrAppend(&out, absl::StrFormat("%-4d ", e.rank()), Pad(Cut(e.account_name(), 28), 28), " ",
+                    absl::StrFormat("%-4s %-16s ", TierLabel(e.tier()), ActionName(e.action())),
+                    Pad(Cut(who, 14), 14),
+                    absl::StrFormat(" %4.0f%% %12s %-10s ", 100 * e.churn_probability(),
+                                    FormatMoney(e.value_at_risk(), ""), Cut(due, 10)),
+                    Cut(why, 70), "\n");
+  }
+  absl::StrAppend(&out, absl::StrFormat("%d of %d entries (sweep %d, as of %s)%s\n", q.entries_size(), q.total_size(),
+                                        q.sweep_id(), q.as_of(), q.next_page_token().empty() ? "" : "; more on the next page"));
+  absl::StrAppend(&out, "* = pool team (the account has no active owner)\n");
+  return out;
+}
+
+std::string RenderAccountHealth(const pulse::v1::AccountHealth& h) {
+  std::string out;
+  absl::StrAppend(&out, h.name(), " (", h.account_id(), ")\n");
+  absl::StrAppend(&out, "  tier:               ", TierLabel(h.tier()), "\n");
+  absl::StrAppend(&out, "  owner:              ",
+                  h.owner_id().empty() ? "(none)"
+                                       : absl::StrCat(h.owner_name().empty() ? h.owner_id() : h.owner_name(),
+                                                      h.owner_active() ? "" : " (inactive)"),
+                  "\n");
+  absl::StrAppend(&out, absl::StrFormat("  churn probability:  %.0f %%\n", 100 * h.churn_probability()));
+  absl::StrAppend(&out, "  annual value:       ", FormatMoney(h.annual_value(), ""), "\n");
+  absl::StrAppend(&out, "  value at risk:      ", FormatMoney(h.value_at_risk(), ""), "\n");
+  absl::StrAppend(&out, "  orders:             ", h.orders_total(),
+                  h.last_order_date().empty() ? "" : absl::StrCat(", last on ", h.last_order_date()),
+                  h.mean_days_between_orders() > 0
+                      ? absl::StrFormat(", every %.0f days on average", h.mean_days_between_orders())
+                      : "",
+                  "\n");
+  absl::StrAppend(&out, "  open cases:         ", h.open_cases(), "\n");
+  absl::StrAppend(&out, "  last 2-way contact: ",
+                  h.last_two_way_contact_date().empty() ? "(none on record)" : h.last_two_way_contact_date(), "\n");
+  if (h.do_not_contact()) absl::StrAppend(&out, "  do not contact\n");
+  absl::StrAppend(&out, "  signals:\n");
+  if (h.signals().empty()) absl::StrAppend(&out, "    (none)\n");
+  for (const auto& s : h.signals()) {
+    absl::StrAppend(&out, absl::StrFormat("    %-18s %.2f  ", s.signal_id(), s.strength()), s.evidence(), "\n");
+  }
+  absl::StrAppend(&out, "  recommended:        ", ActionName(h.recommended_action()),
+                  h.recommended_reason().empty() ? "" : absl::StrCat(" - ", h.recommended_reason()), "\n");
+  if (h.queue_rank() > 0) absl::StrAppend(&out, "  queue rank:         ", h.queue_rank(), "\n");
+  absl::StrAppend(&out, "  Pulse tasks:\n");
+  if (h.open_tasks().empty()) absl::StrAppend(&out, "    (none)\n");
+  for (const auto& t : h.open_tasks()) {
+    absl::StrAppend(&out, "    ", t.due_date(), " ", t.status(), " ", t.assignee_id(), ": ", t.subject(),
+                    t.last_error().empty() ? "" : absl::StrCat(" (last error: ", t.last_error(), ")"), "\n");
+  }
+  absl::StrAppend(&out, "  (sweep ", h.sweep_id(), ", as of ", h.as_of(), ")\n");
+  return out;
+}
+
+std::string RenderProgressLine(const pulse::v1::SweepProgress& p) {
+  std::string out = absl::StrFormat("[%6.1fs] ", p.elapsed_seconds());
+  switch (p.phase()) {
+    case pulse::v1::SWEEP_PHASE_SYNC: {
+      absl::StrAppend(&out, "sync");
+      for (const auto& e : p.entities()) {
+        absl::StrAppend(&out, " ", e.entity(), " ", e.records_read(), e.done() ? "" : "...");
+      }
+      break;
+    }
+    case pulse::v1::SWEEP_PHASE_SCORE:
+      absl::StrAppend(&out, "scoring ", p.accounts_scored(), "/", p.accounts_total(), " accounts");
+      break;
+    case pulse::v1::SWEEP_PHASE_PLAN: absl::StrAppend(&out, "planning the contact queue"); break;
+    case pulse::v1::SWEEP_PHASE_DELIVER: absl::StrAppend(&out, "writing tasks"); break;
+    case pulse::v1::SWEEP_PHASE_DONE: absl::StrAppend(&out, p.message()); break;
+    default: absl::StrAppend(&out, p.message()); break;
+  }
+  return out;
+}
+
+std::string RenderSweeps(const pulse::v1::ListSweepsResponse& r) {
+  std::string out = absl::StrFormat("%-6s %-20s %-10s %-9s %-7s %9s %8s %8s\n", "id", "started", "as of", "status",
+                                    "dry-run", "accounts", "planned", "written");
+  for (const auto& s : r.sweeps()) {
+    const std::string started = s.started_at().seconds() > 0
+                                    ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(s.started_at().seconds()),
+                                                       absl::UTCTimeZone())
+                                    : "";
+    absl::StrAppend(&out, absl::StrFormat("%-6d %-20s %-10s %-9s %-7s %9d %8d %8d\n", s.sweep_id(), started, s.as_of(),
+                                          s.status(), s.dry_run() ? "yes" : "no", s.report().accounts_scored(),
+                                          s.report().tasks_planned(), s.report().tasks_created()));
+  }
+  return out;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, opts);
+  return json;
+}
+
+}  // namespace pulse

@@ -1,0 +1,335 @@
+#include "sidecar/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "yaml-cpp/yaml.h"
+
+namespace pulse {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Walks the YAML tree, remembering the key path for messages and which keys
+// of each map were used so unknown keys can be reported.
+class ConfigReader {
+ public:
+  absl::Status error() const { return error_; }
+  bool ok() const { return error_.ok(); }
+
+  void Fail(const std::string& path, const std::string& what) {
+    if (error_.ok()) error_ = absl::InvalidArgumentError(absl::StrCat("config: ", path, ": ", what));
+  }
+
+  // Checks that `node` is a map whose keys are all in `known`.
+  bool ExpectMap(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known) {
+    if (!node.IsMap()) {
+      Fail(path, "must be a mapping of keys to values");
+      return false;
+    }
+    for (const auto& kv : node) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        Fail(Join(path, key), absl::StrCat("unknown key (known: ", absl::StrJoin(known, ", "), ")"));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : absl::StrCat(path, ".", key);
+  }
+
+  void String(const YAML::Node& parent, const std::string& path, const std::string& key, std::string* out) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    if (!n.IsScalar()) return Fail(Join(path, key), "must be a string");
+    *out = n.as<std::string>();
+  }
+
+  void Bool(const YAML::Node& parent, const std::string& path, const std::string& key, bool* out) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    bool v;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) return Fail(Join(path, key), "must be true or false");
+    *out = v;
+  }
+
+  void Int(const YAML::Node& parent, const std::string& path, const std::string& key, int* out, int min, int max) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    int v;
+    if (!n.IsScalar() || !YAML::convert<int>::decode(n, v)) {
+      return Fail(Join(path, key), absl::StrCat("must be a whole number, got '", Scalar(n), "'"));
+    }
+    if (v < min || v > max) return Fail(Join(path, key), absl::StrCat("must be between ", min, " and ", max, ", got ", v));
+    *out = v;
+  }
+
+  void Double(const YAML::Node& parent, const std::string& path, const std::string& key, double* out, double min,
+              double max) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    double v;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v)) {
+      return Fail(Join(path, key), absl::StrCat("must be a number, got '", Scalar(n), "'"));
+    }
+    if (!(v >= min && v <= max)) {
+      return Fail(Join(path, key), absl::StrCat("must be between ", min, " and ", max, ", got ", v));
+    }
+    *out = v;
+  }
+
+  void Duration(const YAML::Node& parent, const std::string& path, const std::string& key, absl::Duration* out,
+                absl::Duration min) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    absl::Duration d;
+    if (!n.IsScalar() || !absl::ParseDuration(n.as<std::string>(), &d)) {
+      return Fail(Join(path, key), absl::StrCat("must be a duration such as 30m or 1h, got '", Scalar(n), "'"));
+    }
+    if (d < min) return Fail(Join(path, key), absl::StrCat("must be at least ", absl::FormatDuration(min)));
+    *out = d;
+  }
+
+  void StringList(const YAML::Node& parent, const std::string& path, const std::string& key,
+                  std::vector<std::string>* out) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    if (n.IsNull()) {
+      out->clear();
+      return;
+    }
+    if (!n.IsSequence()) return Fail(Join(path, key), "must be a list of strings");
+    out->clear();
+    for (const auto& item : n) {
+      if (!item.IsScalar() || item.as<std::string>().empty()) {
+        return Fail(Join(path, key), "must be a list of non-empty strings");
+      }
+      out->push_back(item.as<std::string>());
+    }
+  }
+
+ private:
+  static std::string Scalar(const YAML::Node& n) { return n.IsScalar() ? n.as<std::string>() : "(not a scalar)"; }
+  absl::Status error_;
+};
+
+std::string Resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path path(p);
+  if (path.is_absolute()) return path.lexically_normal().string();
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+}  // namespace
+
+absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config: not valid YAML: line ", e.mark.line + 1, ", column ",
+                                                   e.mark.column + 1, ": ", e.msg));
+  }
+  PulseConfig c;
+  ConfigReader r;
+  if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
+  if (!r.ExpectMap(root, "", {"listen", "log_level", "store", "adapter", "sweep", "tiers", "signals",
+                              "churn_weights", "contact"})) {
+    return r.error();
+  }
+  r.String(root, "", "listen", &c.listen);
+  r.String(root, "", "log_level", &c.log_level);
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error") {
+    r.Fail("log_level", "must be one of debug, info, warning, error");
+  }
+
+  if (const YAML::Node store = root["store"]) {
+    if (r.ExpectMap(store, "store", {"path"})) r.String(store, "store", "path", &c.store_path);
+  }
+  if (c.store_path.empty() && r.ok()) r.Fail("store.path", "is required (the SQLite file Pulse keeps its state in)");
+
+  if (const YAML::Node adapter = root["adapter"]; adapter && r.ExpectMap(adapter, "adapter", {"type", "csv"})) {
+    r.String(adapter, "adapter", "type", &c.adapter.type);
+    if (c.adapter.type != "csv") {
+      r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv)"));
+    }
+    if (const YAML::Node csv = adapter["csv"]; csv && r.ExpectMap(csv, "adapter.csv", {"dir"})) {
+      r.String(csv, "adapter.csv", "dir", &c.adapter.csv.dir);
+    }
+    if (c.adapter.type == "csv" && c.adapter.csv.dir.empty() && r.ok()) {
+      r.Fail("adapter.csv.dir", "is required: the folder holding users.csv, accounts.csv and orders.csv");
+    }
+  } else if (r.ok()) {
+    r.Fail("adapter", "is required (which CRM to read, e.g. type: csv)");
+  }
+
+  if (const YAML::Node sweep = root["sweep"];
+      sweep && r.ExpectMap(sweep, "sweep", {"interval", "run_on_start", "write_tasks"})) {
+    r.Duration(sweep, "sweep", "interval", &c.sweep.interval, absl::Minutes(1));
+    r.Bool(sweep, "sweep", "run_on_start", &c.sweep.run_on_start);
+    r.Bool(sweep, "sweep", "write_tasks", &c.sweep.write_tasks);
+  }
+
+  TierPolicy& t = c.engine.tiers;
+  if (const YAML::Node n = root["tiers"];
+      n && r.ExpectMap(n, "tiers", {"key_revenue_share", "key_max_account_share", "mid_account_share", "use_crm_tier"})) {
+    r.Double(n, "tiers", "key_revenue_share", &t.key_revenue_share, 0, 1);
+    r.Double(n, "tiers", "key_max_account_share", &t.key_max_account_share, 0, 1);
+    r.Double(n, "tiers", "mid_account_share", &t.mid_account_share, 0, 1);
+    r.Bool(n, "tiers", "use_crm_tier", &t.use_crm_tier);
+  }
+
+  SignalPolicy& s = c.engine.signals;
+  if (const YAML::Node n = root["signals"];
+      n && r.ExpectMap(n, "signals", {"overdue_ratio", "overdue_min_days", "min_orders_for_cadence",
+                                      "volume_window_days", "volume_drop_share", "complaint_window_days",
+                                      "complaint_min_cases", "complaint_rise_ratio", "contact_gap_days"})) {
+    r.Double(n, "signals", "overdue_ratio", &s.overdue_ratio, 1, 100);
+    r.Int(n, "signals", "overdue_min_days", &s.overdue_min_days, 1, 3650);
+    r.Int(n, "signals", "min_orders_for_cadence", &s.min_orders_for_cadence, 2, 1000);
+    r.Int(n, "signals", "volume_window_days", &s.volume_window_days, 7, 365);
+    r.Double(n, "signals", "volume_drop_share", &s.volume_drop_share, 0.01, 1);
+    r.Int(n, "signals", "complaint_window_days", &s.complaint_window_days, 7, 730);
+    r.Int(n, "signals", "complaint_min_cases", &s.complaint_min_cases, 1, 1000);
+    r.Double(n, "signals", "complaint_rise_ratio", &s.complaint_rise_ratio, 1, 100);
+    if (const YAML::Node g = n["contact_gap_days"];
+        g && r.ExpectMap(g, "signals.contact_gap_days", {"key", "mid", "tail"})) {
+      r.Int(g, "signals.contact_gap_days", "key", &s.contact_gap_days.key, 1, 3650);
+      r.Int(g, "signals.contact_gap_days", "mid", &s.contact_gap_days.mid, 1, 3650);
+      r.Int(g, "signals.contact_gap_days", "tail", &s.contact_gap_days.tail, 1, 3650);
+    }
+  }
+
+  ChurnWeights& w = c.engine.weights;
+  if (const YAML::Node n = root["churn_weights"];
+      n && r.ExpectMap(n, "churn_weights",
+                       {"volume_falling", "complaints_rising", "contact_gap", "no_owner", "owner_inactive"})) {
+    r.Double(n, "churn_weights", "volume_falling", &w.volume_falling, -10, 10);
+    r.Double(n, "churn_weights", "complaints_rising", &w.complaints_rising, -10, 10);
+    r.Double(n, "churn_weights", "contact_gap", &w.contact_gap, -10, 10);
+    r.Double(n, "churn_weights", "no_owner", &w.no_owner, -10, 10);
+    r.Double(n, "churn_weights", "owner_inactive", &w.owner_inactive, -10, 10);
+  }
+
+  ContactPolicy& p = c.engine.contact;
+  if (const YAML::Node n = root["contact"];
+      n && r.ExpectMap(n, "contact", {"horizon_days", "at_risk_probability", "min_churn_probability",
+                                      "default_weekly_capacity", "pool_users", "key_account_users",
+                                      "same_reason_cooldown_days", "account_cooldown_days", "language",
+                                      "effectiveness"})) {
+    r.Int(n, "contact", "horizon_days", &p.horizon_days, 7, 730);
+    r.Double(n, "contact", "at_risk_probability", &p.at_risk_probability, 0, 1);
+    r.Double(n, "contact", "min_churn_probability", &p.min_churn_probability, 0, 1);
+    r.Int(n, "contact", "default_weekly_capacity", &p.default_weekly_capacity, 0, 10000);
+    r.StringList(n, "contact", "pool_users", &p.pool_user_ids);
+    r.StringList(n, "contact", "key_account_users", &p.key_account_user_ids);
+    r.Int(n, "contact", "same_reason_cooldown_days", &p.same_reason_cooldown_days, 0, 3650);
+    r.Int(n, "contact", "account_cooldown_days", &p.account_cooldown_days, 0, 3650);
+    r.String(n, "contact", "language", &p.language);
+    if (p.language != "en" && p.language != "fi") r.Fail("contact.language", "must be en or fi");
+    if (const YAML::Node e = n["effectiveness"]) {
+      if (!e.IsMap()) {
+        r.Fail("contact.effectiveness", "must map action ids to numbers");
+      } else {
+        for (const auto& kv : e) {
+          const std::string action = kv.first.as<std::string>();
+          if (p.effectiveness.count(action) == 0) {
+            r.Fail(absl::StrCat("contact.effectiveness.", action), "unknown action id");
+            break;
+          }
+          r.Double(e, "contact.effectiveness", action, &p.effectiveness[action], 0, 1);
+        }
+      }
+    }
+  }
+  if (!r.ok()) return r.error();
+  c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
+  c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
+  return c;
+}
+
+absl::StatusOr<PulseConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("config: cannot read '", path, "'"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string base = fs::absolute(fs::path(path)).parent_path().string();
+  absl::StatusOr<PulseConfig> c = ParseConfig(ss.str(), base);
+  if (!c.ok()) {
+    return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
+  }
+  c->source_path = path;
+  return c;
+}
+
+std::string RenderConfig(const PulseConfig& c) {
+  const EngineConfig& e = c.engine;
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << c.listen;
+  out << YAML::Key << "log_level" << YAML::Value << c.log_level;
+  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
+      << YAML::EndMap;
+  out << YAML::Key << "adapter" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << c.adapter.type;
+  out << YAML::Key << "csv" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.adapter.csv.dir
+      << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::Key << "sweep" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "interval" << YAML::Value << absl::FormatDuration(c.sweep.interval);
+  out << YAML::Key << "run_on_start" << YAML::Value << c.sweep.run_on_start;
+  out << YAML::Key << "write_tasks" << YAML::Value << c.sweep.write_tasks;
+  out << YAML::EndMap;
+  out << YAML::Key << "tiers" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "key_revenue_share" << YAML::Value << e.tiers.key_revenue_share;
+  out << YAML::Key << "key_max_account_share" << YAML::Value << e.tiers.key_max_account_share;
+  out << YAML::Key << "mid_account_share" << YAML::Value << e.tiers.mid_account_share;
+  out << YAML::Key << "use_crm_tier" << YAML::Value << e.tiers.use_crm_tier;
+  out << YAML::EndMap;
+  out << YAML::Key << "signals" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "overdue_ratio" << YAML::Value << e.signals.overdue_ratio;
+  out << YAML::Key << "overdue_min_days" << YAML::Value << e.signals.overdue_min_days;
+  out << YAML::Key << "min_orders_for_cadence" << YAML::Value << e.signals.min_orders_for_cadence;
+  out << YAML::Key << "volume_window_days" << YAML::Value << e.signals.volume_window_days;
+  out << YAML::Key << "volume_drop_share" << YAML::Value << e.signals.volume_drop_share;
+  out << YAML::Key << "complaint_window_days" << YAML::Value << e.signals.complaint_window_days;
+  out << YAML::Key << "complaint_min_cases" << YAML::Value << e.signals.complaint_min_cases;
+  out << YAML::Key << "complaint_rise_ratio" << YAML::Value << e.signals.complaint_rise_ratio;
+  out << YAML::Key << "contact_gap_days" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "key" << YAML::Value << e.signals.contact_gap_days.key;
+  out << YAML::Key << "mid" << YAML::Value << e.signals.contact_gap_days.mid;
+  out << YAML::Key << "tail" << YAML::Value << e.signals.contact_gap_days.tail;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::Key << "churn_weights" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "volume_falling" << YAML::Value << e.weights.volume_falling;
+  out << YAML::Key << "complaints_rising" << YAML::Value << e.weights.complaints_rising;
+  out << YAML::Key << "contact_gap" << YAML::Value << e.weights.contact_gap;
+  out << YAML::Key << "no_owner" << YAML::Value << e.weights.no_owner;
+  out << YAML::Key << "owner_inactive" << YAML::Value << e.weights.owner_inactive;
+  out << YAML::EndMap;
+  out << YAML::Key << "contact" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "horizon_days" << YAML::Value << e.contact.horizon_days;
+  out << YAML::Key << "at_risk_probability" << YAML::Value << e.contact.at_risk_probability;
+  out << YAML::Key << "min_churn_probability" << YAML::Value << e.contact.min_churn_probability;
+  out << YAML::Key << "default_weekly_capacity" << YAML::Value << e.contact.default_weekly_capacity;
+  out << YAML::Key << "pool_users" << YAML::Value << YAML::Flow << e.contact.pool_user_ids;
+  out << YAML::Key << "key_account_users" << YAML::Value << YAML::Flow << e.contact.key_account_user_ids;
+  out << YAML::Key << "same_reason_cooldown_days" << YAML::Value << e.contact.same_reason_cooldown_days;
+  out << YAML::Key << "account_cooldown_days" << YAML::Value << e.contact.account_cooldown_days;
+  out << YAML::Key << "language" << YAML::Value << e.contact.language;
+  out << YAML::Key << "effectiveness" << YAML::Value << YAML::BeginMap;
+  for (const auto& [action, value] : e.contact.effectiveness) out << YAML::Key << action << YAML::Value << value;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace pulse

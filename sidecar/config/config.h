@@ -1,0 +1,56 @@
+// Pulse's configuration: one YAML file (the form a Kubernetes ConfigMap
+// mounts). Unknown keys, wrong types and out-of-range values are errors that
+// name the key, so a typo never silently falls back to a default.
+// Secrets are never in the YAML: adapters name a file or an environment
+// variable to read them from.
+#ifndef PULSE_SIDECAR_CONFIG_CONFIG_H_
+#define PULSE_SIDECAR_CONFIG_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sidecar/engine/engine_config.h"
+
+namespace pulse {
+
+struct CsvAdapterSettings {
+  std::string dir;  // absolute after loading
+};
+
+struct AdapterConfig {
+  std::string type = "csv";  // "csv"; later "suitecrm", "odoo"
+  CsvAdapterSettings csv;
+};
+
+struct SweepConfig {
+  absl::Duration interval = absl::Hours(1);
+  bool run_on_start = true;
+  // When false, sweeps plan and record tasks but never write to the CRM.
+  bool write_tasks = true;
+};
+
+struct PulseConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string log_level = "info";
+  std::string store_path;  // absolute after loading
+  AdapterConfig adapter;
+  SweepConfig sweep;
+  EngineConfig engine;
+  std::string source_path;  // the file it was loaded from
+};
+
+// Parses YAML text. Relative paths are resolved against `base_dir`.
+// InvalidArgument "config: <key.path>: <what is wrong>" on any error.
+absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std::string& base_dir);
+
+// Reads and parses a file; relative paths resolve against its folder.
+// NotFound when it cannot be read.
+absl::StatusOr<PulseConfig> LoadConfigFile(const std::string& path);
+
+// The YAML for a config: used by `pulsed demo` and as documentation.
+std::string RenderConfig(const PulseConfig& config);
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_CONFIG_CONFIG_H_

@@ -1,0 +1,106 @@
+// The engine's knobs: tiers, signal thresholds, the churn combination, and the
+// contact policy. Defaults are sensible for a B2B wholesaler; the YAML config
+// (sidecar/config) overrides any of them.
+#ifndef PULSE_SIDECAR_ENGINE_ENGINE_CONFIG_H_
+#define PULSE_SIDECAR_ENGINE_ENGINE_CONFIG_H_
+
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pulse {
+
+// Per-tier values, indexed by Tier (kKey=1, kMid=2, kTail=3; index 0 unused).
+template <typename T>
+struct PerTier {
+  T key{};
+  T mid{};
+  T tail{};
+};
+
+struct TierPolicy {
+  // Key accounts: the largest accounts that together hold this share of the
+  // trailing-year revenue...
+  double key_revenue_share = 0.40;
+  // ...but never more than this share of the accounts.
+  double key_max_account_share = 0.05;
+  // Mid accounts: the next largest accounts, this share of all accounts.
+  double mid_account_share = 0.20;
+  // Use the CRM's own tier field when an account has one.
+  bool use_crm_tier = true;
+};
+
+struct SignalPolicy {
+  // Stopped ordering: the days since the last order exceed this many typical
+  // gaps (the median of the account's own gaps between orders)...
+  double overdue_ratio = 2.0;
+  // ...and at least this many days.
+  int overdue_min_days = 21;
+  // Fewest orders before an account has a cadence of its own.
+  int min_orders_for_cadence = 3;
+  // Volume falling: revenue in the last `volume_window_days` vs the account's
+  // baseline (the year before, scaled; or the same window last year when
+  // there are two years of history) dropped by at least this share.
+  int volume_window_days = 180;
+  double volume_drop_share = 0.35;
+  // Complaints rising: at least this many cases in the window, and more than
+  // `complaint_rise_ratio` times the account's own baseline rate.
+  int complaint_window_days = 90;
+  int complaint_min_cases = 2;
+  double complaint_rise_ratio = 2.0;
+  // Contact gap: no two-way contact (call, meeting, inbound email) for
+  // longer than the tier's norm, in days.
+  PerTier<int> contact_gap_days{60, 120, 365};
+};
+
+// How signals shift the cadence model's probability of no order: log-odds
+// added per unit of signal strength. Learned from history in later versions;
+// these priors are deliberately modest.
+struct ChurnWeights {
+  double volume_falling = 0.8;
+  double complaints_rising = 0.6;
+  double contact_gap = 0.3;
+  double no_owner = 0.2;
+  double owner_inactive = 0.4;
+};
+
+struct ContactPolicy {
+  // Horizon of the churn probability: P(no order within this many days).
+  int horizon_days = 90;
+  // An account is "at risk" from this churn probability on.
+  double at_risk_probability = 0.5;
+  // Risk actions are only planned from this churn probability on.
+  double min_churn_probability = 0.35;
+  // Tasks per owner per week when the CRM does not say.
+  int default_weekly_capacity = 15;
+  // Users who take tasks for accounts without an active owner (never key
+  // accounts), by load.
+  std::vector<std::string> pool_user_ids;
+  // Key accounts without an active owner go to these users (e.g. the sales
+  // manager); empty = they stay unassigned and show in the queue.
+  std::vector<std::string> key_account_user_ids;
+  // No new task for the same account and action within this many days.
+  int same_reason_cooldown_days = 30;
+  // No new task of any kind for an account within this many days of the last.
+  int account_cooldown_days = 14;
+  // "en" or "fi".
+  std::string language = "en";
+  // Prior effectiveness of each action (share of at-risk value it keeps),
+  // by action id ("win_back", ...). Missing ids use 0.2.
+  std::map<std::string, double> effectiveness = {
+      {"win_back", 0.30},       {"service_recovery", 0.35}, {"check_in", 0.20},
+      {"reorder_reminder", 0.10}, {"health_check", 0.15},   {"onboarding", 0.25},
+      {"growth", 0.10},         {"handover_intro", 0.25}};
+};
+
+struct EngineConfig {
+  TierPolicy tiers;
+  SignalPolicy signals;
+  ChurnWeights weights;
+  ContactPolicy contact;
+};
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_ENGINE_ENGINE_CONFIG_H_

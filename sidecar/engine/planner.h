@@ -1,0 +1,83 @@
+// The next-best-contact queue: who should contact which account, why and how,
+// ranked by expected value kept, within each assignee's weekly capacity, with
+// no second open task for the same account and reason.
+#ifndef PULSE_SIDECAR_ENGINE_PLANNER_H_
+#define PULSE_SIDECAR_ENGINE_PLANNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "sidecar/domain/records.h"
+#include "sidecar/engine/assessment.h"
+#include "sidecar/engine/engine_config.h"
+
+namespace pulse {
+
+// A task Pulse created earlier, as the planner needs to know it.
+struct LedgerTask {
+  std::string key;
+  std::string account_id;
+  std::string assignee_id;
+  std::string action;  // ActionId
+  absl::Time created_at;
+  bool failed = false;  // given up: does not block a new task
+};
+
+// Values match pulse.v1.QueueStatus.
+enum class PlanStatus {
+  kTaskPlanned = 1,
+  kAlreadyOpen = 3,
+  kDeferredCapacity = 4,
+  kUnassigned = 5,
+  kSuppressed = 6,
+};
+
+struct QueueItem {
+  size_t account = 0;  // index into Portfolio::accounts
+  ActionKind action = ActionKind::kNone;
+  double priority = 0;  // churn probability x annual value x effectiveness
+  std::string assignee_id;
+  bool pool = false;
+  absl::CivilDay due_day;
+  TaskType task_type = TaskType::kCall;
+  std::string subject;
+  std::string description;
+  std::string task_key;  // deterministic: account, action and ISO week
+  PlanStatus status = PlanStatus::kTaskPlanned;
+  std::string status_detail;
+};
+
+struct ContactPlan {
+  std::vector<QueueItem> queue;  // ranked, highest priority first
+  int64_t planned = 0;
+  int64_t already_open = 0;
+  int64_t deferred_capacity = 0;
+  int64_t unassigned = 0;
+  int64_t suppressed = 0;
+  // Weekly capacity and tasks counted against it, per assignee.
+  struct Load {
+    int capacity = 0;
+    int used_before = 0;  // tasks created earlier this week
+    int planned = 0;      // planned now
+  };
+  std::vector<std::pair<std::string, Load>> loads;  // sorted by user id
+};
+
+struct PlanParams {
+  absl::Time now;
+  // Pulse's tasks created within the longest cooldown (and this week).
+  std::vector<LedgerTask> recent_tasks;
+};
+
+// The deterministic task key: "pulse:<account>:<action>:<ISO year>-W<week>".
+std::string MakeTaskKey(const std::string& account_id, ActionKind action, absl::CivilDay day);
+
+// Plans the queue. Deterministic for the same input.
+ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config, const PlanParams& params);
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_ENGINE_PLANNER_H_

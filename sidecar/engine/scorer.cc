@@ -1,0 +1,448 @@
+#include "sidecar/engine/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "sidecar/common/time_util.h"
+#include "sidecar/engine/account_history.h"
+#include "sidecar/engine/cadence_model.h"
+
+namespace pulse {
+namespace {
+
+double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
+
+double Logit(double p) {
+  p = std::clamp(p, 1e-4, 1 - 1e-4);
+  return std::log(p / (1 - p));
+}
+
+double Sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+std::string Day(int64_t epoch_day) { return FormatIsoDay(CivilFromEpochDay(epoch_day)); }
+
+double RevenueBetween(const std::vector<OrderDay>& days, int64_t from_exclusive, int64_t to_inclusive) {
+  double sum = 0;
+  for (const OrderDay& d : days) {
+    if (d.day > from_exclusive && d.day <= to_inclusive) sum += d.amount;
+  }
+  return sum;
+}
+
+// Everything about one account the signals read, computed once.
+struct AccountFacts {
+  const AccountHistory* history = nullptr;
+  CadenceEstimate cadence;
+  double annual_value = 0;
+  std::string currency;
+  Tier tier = Tier::kTail;
+  const User* owner = nullptr;
+};
+
+void AssignTiers(std::vector<AccountFacts>& facts, const TierPolicy& policy) {
+  std::vector<size_t> order(facts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (facts[a].annual_value != facts[b].annual_value) return facts[a].annual_value > facts[b].annual_value;
+    return facts[a].history->account->id < facts[b].history->account->id;
+  });
+  double total = 0;
+  for (const auto& f : facts) total += std::max(0.0, f.annual_value);
+  const size_t n = facts.size();
+  const size_t key_cap = static_cast<size_t>(std::floor(policy.key_max_account_share * n));
+  const size_t mid_count = static_cast<size_t>(std::round(policy.mid_account_share * n));
+  double cumulative = 0;
+  size_t key_count = 0;
+  for (size_t rank = 0; rank < n; ++rank) {
+    AccountFacts& f = facts[order[rank]];
+    const bool key = total > 0 && f.annual_value > 0 && key_count < key_cap &&
+                     cumulative < policy.key_revenue_share * total;
+    if (key) {
+      f.tier = Tier::kKey;
+      ++key_count;
+      cumulative += f.annual_value;
+    } else if (rank < key_count + mid_count && f.annual_value > 0) {
+      f.tier = Tier::kMid;
+    } else {
+      f.tier = Tier::kTail;
+    }
+  }
+  if (policy.use_crm_tier) {
+    for (auto& f : facts) {
+      if (f.history->account->crm_tier != Tier::kUnspecified) f.tier = f.history->account->crm_tier;
+    }
+  }
+}
+
+std::optional<Signal> StoppedOrdering(const AccountFacts& f, const SignalPolicy& p) {
+  const CadenceEstimate& c = f.cadence;
+  if (!c.has_orders) return std::nullopt;
+  const double d = c.days_since_last;
+  if (c.own_cadence) {
+    const double threshold = std::max<double>(p.overdue_min_days, p.overdue_ratio * c.typical_gap_days);
+    if (d < threshold) return std::nullopt;
+    Signal s;
+    s.id = kSignalStoppedOrdering;
+    const double overdue = d / c.typical_gap_days;
+    s.strength = Clamp01(0.5 + 0.5 * (overdue - p.overdue_ratio) / (2.0 * p.overdue_ratio));
+    s.evidence = absl::StrFormat("last order %d days ago (%s); orders every %.0f days typically", static_cast<int>(d),
+                                 Day(f.history->order_days.back().day), c.typical_gap_days);
+    return s;
+  }
+  // Too few orders for a rhythm of its own: only a long silence counts.
+  const double threshold = std::max<double>(p.overdue_min_days, p.overdue_ratio * c.typical_gap_days);
+  if (d < threshold) return std::nullopt;
+  Signal s;
+  s.id = kSignalStoppedOrdering;
+  s.strength = Clamp01(0.3 + 0.4 * (d - threshold) / threshold);
+  s.evidence = absl::StrFormat("last order %d days ago (%s); only %d order day%s so far", static_cast<int>(d),
+                               Day(f.history->order_days.back().day), static_cast<int>(f.history->order_days.size()),
+                               f.history->order_days.size() == 1 ? "" : "s");
+  return s;
+}
+
+std::optional<Signal> VolumeFalling(const AccountFacts& f, int64_t today, const SignalPolicy& p) {
+  const auto& days = f.history->order_days;
+  if (days.size() < 2) return std::nullopt;
+  const int64_t w = p.volume_window_days;
+  const int64_t first = days.front().day;
+  const double recent = RevenueBetween(days, today - w, today);
+  double baseline;
+  std::string basis;
+  if (first <= today - 365 - w) {
+    // Two comparable windows: the same period last year (seasonal buyers are
+    // compared with their own season).
+    baseline = RevenueBetween(days, today - 365 - w, today - 365);
+    basis = "the same period last year";
+  } else if (first <= today - w - 90) {
+    // The time before the window, scaled to the window's length.
+    const int64_t span = std::min<int64_t>(365, today - w - first);
+    baseline = RevenueBetween(days, today - w - span, today - w) * static_cast<double>(w) / span;
+    basis = absl::StrCat("the ", span, " days before, scaled");
+  } else {
+    return std::nullopt;
+  }
+  if (baseline <= 0) return std::nullopt;
+  const double drop = 1.0 - recent / baseline;
+  if (drop < p.volume_drop_share) return std::nullopt;
+  Signal s;
+  s.id = kSignalVolumeFalling;
+  s.strength = Clamp01(drop);
+  s.evidence = absl::StrFormat("orders worth %s in the last %d days vs %s in %s (%+.0f %%)",
+                               FormatMoney(recent, f.currency), static_cast<int>(w), FormatMoney(baseline, f.currency),
+                               basis, -100.0 * drop);
+  return s;
+}
+
+std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, const SignalPolicy& p) {
+  const auto& cases = f.history->cases;
+  if (cases.empty()) return std::nullopt;
+  const int64_t w = p.complaint_window_days;
+  int in_window = 0, before = 0, open_in_window = 0;
+  absl::flat_hash_map<std::string, int> categories;
+  absl::flat_hash_map<std::string, int> open_categories;
+  int64_t first_in_window = 0;
+  for (const CaseEvent& c : cases) {
+    if (c.opened_day > today - w) {
+      if (in_window == 0) first_in_window = c.opened_day;
+      ++in_window;
+      const std::string& cat = c.record->category;
+      if (!cat.empty()) ++categories[cat];
+      if (c.open) {
+        ++open_in_window;
+        if (!cat.empty()) ++open_categories[cat];
+      }
+    } else if (c.opened_day > today - w - 365) {
+      ++before;
+    }
+  }
+  if (in_window < p.complaint_min_cases) return std::nullopt;
+  const double baseline = before * static_cast<double>(w) / 365.0;
+  // Repeat: the same category more than once in the window while one is open.
+  std::string repeat_category;
+  int repeat_count = 0;
+  for (const auto& [cat, n] : categories) {
+    if (n >= 2 && open_categories.contains(cat) && (n > repeat_count || (n == repeat_count && cat < repeat_category))) {
+      repeat_category = cat;
+      repeat_count = n;
+    }
+  }
+  if (in_window <= p.complaint_rise_ratio * std::max(baseline, 0.5) && repeat_count == 0) return std::nullopt;
+  Signal s;
+  s.id = kSignalComplaintsRising;
+  s.strength = Clamp01(0.4 + 0.15 * (in_window - p.complaint_min_cases) + 0.1 * open_in_window +
+                       (repeat_count > 0 ? 0.2 : 0.0));
+  s.evidence = absl::StrFormat("%d cases in the last %d days (usually %.1f)", in_window, static_cast<int>(w), baseline);
+  if (open_in_window > 0) absl::StrAppend(&s.evidence, absl::StrFormat(", %d still open", open_in_window));
+  if (repeat_count > 0) {
+    absl::StrAppend(&s.evidence, absl::StrFormat("; %d about %s since %s, not resolved", repeat_count, repeat_category,
+                                                 Day(first_in_window)));
+  }
+  return s;
+}
+
+std::optional<Signal> ContactGap(const AccountFacts& f, int64_t today, const SignalPolicy& p, bool have_activities) {
+  if (!have_activities) return std::nullopt;  // the CRM has no activities: no signal, not a fake gap
+  const AccountHistory& h = *f.history;
+  int norm = p.contact_gap_days.tail;
+  if (f.tier == Tier::kKey) norm = p.contact_gap_days.key;
+  if (f.tier == Tier::kMid) norm = p.contact_gap_days.mid;
+  std::optional<int64_t> last;
+  for (auto it = h.activities.rbegin(); it != h.activities.rend(); ++it) {
+    if (it->two_way) {
+      last = it->day;
+      break;
+    }
+  }
+  int64_t since;
+  std::string evidence;
+  if (last.has_value()) {
+    since = today - *last;
+    evidence = absl::StrFormat("no call, meeting or reply for %d days (since %s; norm for the tier: %d)",
+                               static_cast<int>(since), Day(*last), norm);
+  } else {
+    // Never contacted: count from when the relationship began.
+    int64_t start = h.order_days.empty() ? today : h.order_days.front().day;
+    if (h.account->created_at.has_value()) start = std::min(start, EpochDay(*h.account->created_at));
+    since = today - start;
+    evidence = absl::StrFormat("no two-way contact on record in %d days as a customer (norm for the tier: %d)",
+                               static_cast<int>(since), norm);
+  }
+  if (since <= norm) return std::nullopt;
+  Signal s;
+  s.id = kSignalContactGap;
+  s.strength = Clamp01(0.3 + 0.7 * (since - norm) / static_cast<double>(norm));
+  s.evidence = std::move(evidence);
+  return s;
+}
+
+std::vector<OverdueProduct> FindOverdueProducts(const AccountHistory& h, int64_t today) {
+  struct Seen {
+    std::vector<int64_t> days;
+    const OrderLine* line = nullptr;
+  };
+  absl::flat_hash_map<std::string, Seen> by_sku;
+  for (const ProductEvent& e : h.products) {
+    const std::string& key = e.line->sku.empty() ? e.line->product : e.line->sku;
+    if (key.empty()) continue;
+    Seen& s = by_sku[key];
+    if (s.days.empty() || s.days.back() != e.day) s.days.push_back(e.day);
+    s.line = e.line;
+  }
+  std::vector<OverdueProduct> out;
+  for (auto& [key, s] : by_sku) {
+    if (s.days.size() < 3) continue;
+    std::vector<OrderDay> od;
+    for (int64_t d : s.days) od.push_back({d, 0});
+    const double interval = TypicalGapDays(od);
+    const int64_t since = today - s.days.back();
+    if (interval <= 0 || since < 1.5 * interval) continue;
+    OverdueProduct p;
+    p.sku = s.line->sku;
+    p.product = s.line->product;
+    p.times_ordered = static_cast<int>(s.days.size());
+    p.usual_interval_days = interval;
+    p.days_since_last = static_cast<int>(since);
+    out.push_back(std::move(p));
+  }
+  std::sort(out.begin(), out.end(), [](const OverdueProduct& a, const OverdueProduct& b) {
+    if (a.times_ordered != b.times_ordered) return a.times_ordered > b.times_ordered;
+    return a.sku < b.sku;
+  });
+  if (out.size() > 5) out.resize(5);
+  return out;
+}
+
+void ChooseAction(AccountAssessment& a) {
+  auto has = [&](absl::string_view id) {
+    return std::any_of(a.signals.begin(), a.signals.end(), [&](const Signal& s) { return s.id == id; });
+  };
+  auto evidence = [&](absl::string_view id) -> std::string {
+    for (const Signal& s : a.signals) {
+      if (s.id == id) return s.evidence;
+    }
+    return "";
+  };
+  if (has(kSignalComplaintsRising)) {
+    a.action = ActionKind::kServiceRecovery;
+    a.action_reason = "complaints are rising: " + evidence(kSignalComplaintsRising);
+  } else if (has(kSignalStoppedOrdering)) {
+    // A long-tail account that only drifted from regular products gets a
+    // personal reminder; anyone else who stopped gets a call.
+    if (a.tier == Tier::kTail && !a.overdue_products.empty() && !a.owner_active) {
+      a.action = ActionKind::kReorderReminder;
+      a.action_reason = "regular products not reordered: " + evidence(kSignalStoppedOrdering);
+    } else {
+      a.action = ActionKind::kWinBack;
+      a.action_reason = "stopped ordering: " + evidence(kSignalStoppedOrdering);
+    }
+  } else if (has(kSignalVolumeFalling)) {
+    a.action = ActionKind::kCheckIn;
+    a.action_reason = "orders falling: " + evidence(kSignalVolumeFalling);
+  } else if (has(kSignalOwnerInactive)) {
+    a.action = ActionKind::kCheckIn;
+    a.action_reason = evidence(kSignalOwnerInactive);
+  } else if (has(kSignalContactGap)) {
+    a.action = ActionKind::kCheckIn;
+    a.action_reason = "contact has lapsed: " + evidence(kSignalContactGap);
+  }
+}
+
+}  // namespace
+
+std::string FormatMoney(double amount, absl::string_view currency) {
+  std::string digits;
+  const bool negative = amount < 0;
+  const double v = std::fabs(amount);
+  if (v < 100) {
+    digits = absl::StrFormat("%.2f", v);
+  } else {
+    const std::string raw = absl::StrFormat("%.0f", v);
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (i > 0 && (raw.size() - i) % 3 == 0) digits.push_back(',');
+      digits.push_back(raw[i]);
+    }
+  }
+  std::string out = currency.empty() ? "" : absl::StrCat(currency, " ");
+  if (negative) out.push_back('-');
+  return out + digits;
+}
+
+Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, const ScoreParams& params) {
+  Portfolio portfolio;
+  portfolio.as_of = params.as_of;
+  portfolio.cadence_model = "own-cadence";
+  for (const User& u : data.users) portfolio.users[u.id] = u;
+
+  const CustomerHistories histories = BuildHistories(data, params.as_of);
+  const int64_t today = histories.as_of_day;
+  if (histories.orphan_records > 0) {
+    portfolio.warnings.push_back(
+        absl::StrCat(histories.orphan_records, " records name an account the CRM does not list; they were ignored"));
+  }
+  // Currency per account: that of its latest order.
+  absl::flat_hash_map<absl::string_view, absl::string_view> currency;
+  for (const Order& o : data.orders) {
+    if (o.ordered_at <= params.as_of && !o.currency.empty()) currency[o.account_id] = o.currency;
+  }
+
+  const int64_t total = static_cast<int64_t>(histories.accounts.size());
+  std::vector<AccountFacts> facts(histories.accounts.size());
+  // Population gap for accounts too young for a cadence of their own.
+  std::vector<double> own_gaps;
+  for (const AccountHistory& h : histories.accounts) {
+    if (static_cast<int>(h.order_days.size()) >= config.signals.min_orders_for_cadence) {
+      own_gaps.push_back(TypicalGapDays(h.order_days));
+    }
+  }
+  CadenceParams cadence_params;
+  cadence_params.horizon_days = config.contact.horizon_days;
+  cadence_params.min_orders_for_cadence = config.signals.min_orders_for_cadence;
+  if (!own_gaps.empty()) {
+    std::nth_element(own_gaps.begin(), own_gaps.begin() + own_gaps.size() / 2, own_gaps.end());
+    cadence_params.fallback_gap_days = std::max(7.0, own_gaps[own_gaps.size() / 2]);
+  }
+
+  for (size_t i = 0; i < histories.accounts.size(); ++i) {
+    const AccountHistory& h = histories.accounts[i];
+    AccountFacts& f = facts[i];
+    f.history = &h;
+    f.cadence = EstimateCadence(h.order_days, today, cadence_params);
+    const double trailing = RevenueBetween(h.order_days, today - 365, today);
+    const double previous = RevenueBetween(h.order_days, today - 730, today - 365);
+    double annual = std::max(trailing, previous);
+    if (!h.order_days.empty()) {
+      const int64_t tenure = today - h.order_days.front().day;
+      if (tenure < 365) annual = trailing * 365.0 / std::max<int64_t>(tenure, 90);
+    }
+    f.annual_value = std::max(0.0, annual);
+    if (auto it = currency.find(h.account->id); it != currency.end()) f.currency = std::string(it->second);
+    if (!h.account->owner_id.empty()) {
+      if (auto it = histories.users.find(h.account->owner_id); it != histories.users.end()) f.owner = it->second;
+    }
+  }
+  AssignTiers(facts, config.tiers);
+
+  portfolio.accounts.reserve(facts.size());
+  for (size_t i = 0; i < facts.size(); ++i) {
+    const AccountFacts& f = facts[i];
+    const AccountHistory& h = *f.history;
+    const Account& acc = *h.account;
+    AccountAssessment a;
+    a.account_id = acc.id;
+    a.name = acc.name;
+    a.tier = f.tier;
+    a.owner_id = acc.owner_id;
+    a.owner_active = f.owner != nullptr && f.owner->active;
+    a.do_not_contact = acc.do_not_contact;
+    a.annual_value = f.annual_value;
+    a.orders_total = h.orders_total;
+    if (!h.order_days.empty()) {
+      a.first_order_day = CivilFromEpochDay(h.order_days.front().day);
+      a.last_order_day = CivilFromEpochDay(h.order_days.back().day);
+    }
+    a.typical_gap_days = f.cadence.own_cadence ? f.cadence.typical_gap_days : 0;
+    a.mean_gap_days = f.cadence.mean_gap_days;
+    for (const CaseEvent& c : h.cases) a.open_cases += c.open ? 1 : 0;
+    for (auto it = h.activities.rbegin(); it != h.activities.rend(); ++it) {
+      if (it->two_way) {
+        a.last_two_way_contact_day = CivilFromEpochDay(it->day);
+        break;
+      }
+    }
+    a.overdue_products = FindOverdueProducts(h, today);
+
+    if (auto s = StoppedOrdering(f, config.signals)) a.signals.push_back(std::move(*s));
+    if (auto s = VolumeFalling(f, today, config.signals)) a.signals.push_back(std::move(*s));
+    if (auto s = ComplaintsRising(f, today, config.signals)) a.signals.push_back(std::move(*s));
+    if (auto s = ContactGap(f, today, config.signals, histories.has_activities)) a.signals.push_back(std::move(*s));
+    if (acc.owner_id.empty()) {
+      Signal s;
+      s.id = kSignalNoOwner;
+      s.strength = f.tier == Tier::kTail ? 0.4 : 1.0;
+      s.evidence = f.tier == Tier::kTail ? "no owner in the CRM (long tail: the pool team looks after it)"
+                                         : absl::StrCat("no owner in the CRM for a ", TierName(f.tier), " account");
+      a.signals.push_back(std::move(s));
+    } else if (f.owner == nullptr || !f.owner->active) {
+      Signal s;
+      s.id = kSignalOwnerInactive;
+      s.strength = 1.0;
+      s.evidence = f.owner == nullptr
+                       ? absl::StrCat("owner '", acc.owner_id, "' is not a user in the CRM")
+                       : absl::StrCat("owner ", f.owner->name.empty() ? f.owner->id : f.owner->name,
+                                      " is inactive in the CRM; the account needs a new owner");
+      a.signals.push_back(std::move(s));
+    }
+
+    // Churn probability: the cadence model's P(no order in the horizon),
+    // shifted in log-odds by what the order rhythm cannot see.
+    if (f.cadence.has_orders) {
+      double z = Logit(f.cadence.p_no_order);
+      const ChurnWeights& w = config.weights;
+      for (const Signal& s : a.signals) {
+        if (s.id == kSignalVolumeFalling) z += w.volume_falling * s.strength;
+        if (s.id == kSignalComplaintsRising) z += w.complaints_rising * s.strength;
+        if (s.id == kSignalContactGap) z += w.contact_gap * s.strength;
+        if (s.id == kSignalNoOwner) z += w.no_owner * s.strength;
+        if (s.id == kSignalOwnerInactive) z += w.owner_inactive * s.strength;
+      }
+      a.churn_probability = Sigmoid(z);
+      a.cadence_model = f.cadence.own_cadence ? "own-cadence" : "tier-cadence";
+    }
+    a.value_at_risk = a.churn_probability * a.annual_value;
+    std::stable_sort(a.signals.begin(), a.signals.end(),
+                     [](const Signal& x, const Signal& y) { return x.strength > y.strength; });
+    ChooseAction(a);
+    portfolio.index[a.account_id] = portfolio.accounts.size();
+    portfolio.accounts.push_back(std::move(a));
+    if (params.on_progress && (i + 1) % 5000 == 0) params.on_progress(static_cast<int64_t>(i + 1), total);
+  }
+  if (params.on_progress) params.on_progress(total, total);
+  return portfolio;
+}
+
+}  // namespace pulse

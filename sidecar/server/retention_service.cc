@@ -1,0 +1,360 @@
+#include "sidecar/server/retention_service.h"
+
+#include <memory>
+#include <optional>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "sidecar/common/logging.h"
+#include "sidecar/common/time_util.h"
+
+namespace pulse {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+constexpr size_t kMaxIdLength = 256;
+
+absl::Status NoSweepYet() {
+  return absl::FailedPreconditionError(
+      "no sweep has finished yet: wait for the first one or start it with `pulsectl sweep`");
+}
+
+pulse::v1::Tier ToProto(Tier t) { return static_cast<pulse::v1::Tier>(static_cast<int>(t)); }
+pulse::v1::Action ToProto(ActionKind a) { return static_cast<pulse::v1::Action>(static_cast<int>(a)); }
+
+google::protobuf::Timestamp ToProtoTime(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+void FillReasons(const std::vector<Signal>& signals, google::protobuf::RepeatedPtrField<pulse::v1::Reason>* out) {
+  for (const Signal& s : signals) {
+    auto* r = out->Add();
+    r->set_signal_id(s.id);
+    r->set_strength(s.strength);
+    r->set_evidence(s.evidence);
+  }
+}
+
+std::string UserName(const Portfolio& p, const std::string& id) {
+  auto it = p.users.find(id);
+  return it == p.users.end() ? "" : it->second.name;
+}
+
+// Streams one sweep's progress and ends with its report.
+class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunSweepResponse> {
+ public:
+  SweepStreamReactor() : shared_(std::make_shared<Shared>()) { shared_->reactor = this; }
+
+  void Begin(SweepRunner* runner, const SweepRequest& request) {
+    std::shared_ptr<Shared> shared = shared_;
+    const bool started = runner->Start(
+        request,
+        [shared](const pulse::v1::SweepProgress& p) {
+          absl::MutexLock lock(&shared->mu);
+          shared->progress = p;
+          shared->has_progress = true;
+          if (shared->reactor != nullptr) shared->reactor->Pump(lock);
+        },
+        [shared](const absl::StatusOr<pulse::v1::SweepReport>& result) {
+          absl::MutexLock lock(&shared->mu);
+          shared->result = result;
+          if (shared->reactor != nullptr) shared->reactor->Pump(lock);
+        });
+    if (!started) {
+      absl::MutexLock lock(&shared->mu);
+      shared->result = absl::UnavailableError("the server is shutting down");
+      Pump(lock);
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&shared_->mu);
+    shared_->writing = false;
+    if (!ok) shared_->broken = true;
+    Pump(lock);
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&shared_->mu);
+    // The client went away. The sweep itself goes on (it is real work that
+    // must finish consistently); only the stream ends.
+    shared_->broken = true;
+    Pump(lock);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&shared_->mu);
+      shared_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  struct Shared {
+    absl::Mutex mu;
+    SweepStreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+    pulse::v1::SweepProgress progress ABSL_GUARDED_BY(mu);
+    bool has_progress ABSL_GUARDED_BY(mu) = false;
+    std::optional<absl::StatusOr<pulse::v1::SweepReport>> result ABSL_GUARDED_BY(mu);
+    bool writing ABSL_GUARDED_BY(mu) = false;
+    bool report_sent ABSL_GUARDED_BY(mu) = false;
+    bool finished ABSL_GUARDED_BY(mu) = false;
+    bool broken ABSL_GUARDED_BY(mu) = false;
+  };
+
+  // Decides the next stream operation under the lock and starts it with the
+  // lock released (gRPC may run reactions inline).
+  void Pump(absl::MutexLock& held) {
+    (void)held;
+    Shared& s = *shared_;
+    s.mu.AssertHeld();
+    if (s.finished || s.writing) return;
+    std::optional<grpc::Status> finish;
+    bool write = false;
+    if (s.broken) {
+      finish = grpc::Status(grpc::StatusCode::CANCELLED, "the client cancelled; the sweep continues on the server");
+    } else if (s.has_progress && !s.report_sent) {
+      message_.Clear();
+      *message_.mutable_progress() = s.progress;
+      s.has_progress = false;
+      write = true;
+    } else if (s.result.has_value() && !s.report_sent) {
+      if (s.result->ok()) {
+        message_.Clear();
+        *message_.mutable_report() = **s.result;
+        s.report_sent = true;
+        write = true;
+      } else {
+        finish = ToGrpcStatus(s.result->status());
+      }
+    } else if (s.report_sent) {
+      finish = grpc::Status::OK;
+    }
+    if (write) {
+      s.writing = true;
+      s.mu.Unlock();
+      StartWrite(&message_);
+      s.mu.Lock();
+    } else if (finish.has_value()) {
+      s.finished = true;
+      s.mu.Unlock();
+      Finish(*finish);
+      s.mu.Lock();
+    }
+  }
+
+  std::shared_ptr<Shared> shared_;
+  pulse::v1::RunSweepResponse message_;
+};
+
+grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(status.code())),
+                      Redact(std::string(status.message())));
+}
+
+grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RetentionServiceImpl::RunSweep(
+    grpc::CallbackServerContext* context, const pulse::v1::RunSweepRequest* request) {
+  auto* reactor = new SweepStreamReactor();
+  SweepRequest sweep;
+  sweep.dry_run = request->dry_run();
+  if (!request->as_of().empty()) {
+    absl::StatusOr<absl::CivilDay> day = ParseIsoDay(request->as_of());
+    if (!day.ok()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   absl::StrCat("as_of: ", day.status().message())));
+      return reactor;
+    }
+    // The end of that day: everything dated on it is visible.
+    sweep.as_of = StartOfDay(*day + 1) - absl::Seconds(1);
+    if (*sweep.as_of > absl::Now()) sweep.as_of = absl::Now();
+  }
+  reactor->Begin(runner_, sweep);
+  return reactor;
+}
+
+absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
+                                                      pulse::v1::ListContactQueueResponse* response) const {
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size must be between 0 and ", kMaxPageSize, ", got ",
+                                                   request.page_size()));
+  }
+  if (request.owner_id().size() > kMaxIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat("owner_id is longer than ", kMaxIdLength, " characters"));
+  }
+  if (!pulse::v1::Tier_IsValid(request.tier())) return absl::InvalidArgumentError("tier is not a known value");
+  if (!pulse::v1::Action_IsValid(request.action())) return absl::InvalidArgumentError("action is not a known value");
+  std::shared_ptr<const SweepSnapshot> snap = sweeper_->Latest();
+  if (snap == nullptr) return NoSweepYet();
+  int64_t offset = 0;
+  if (!request.page_token().empty()) {
+    // "<sweep id>.<offset>": bound to the sweep whose queue it pages through.
+    std::vector<std::string> parts = absl::StrSplit(request.page_token(), '.');
+    int64_t token_sweep = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &token_sweep) || !absl::SimpleAtoi(parts[1], &offset) ||
+        offset < 0) {
+      return absl::InvalidArgumentError("page_token is not a token this server issued");
+    }
+    if (token_sweep != snap->sweep_id) {
+      return absl::AbortedError(absl::StrCat("page_token belongs to sweep ", token_sweep,
+                                             "; the queue has changed since (sweep ", snap->sweep_id,
+                                             "): list again from the first page"));
+    }
+  }
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  const Portfolio& portfolio = snap->portfolio;
+  int64_t matched = 0;
+  for (size_t i = 0; i < snap->plan.queue.size(); ++i) {
+    const QueueItem& item = snap->plan.queue[i];
+    const AccountAssessment& a = portfolio.accounts[item.account];
+    if (!request.include_all() && item.status != PlanStatus::kTaskPlanned && item.status != PlanStatus::kAlreadyOpen &&
+        item.status != PlanStatus::kUnassigned) {
+      continue;
+    }
+    if (!request.owner_id().empty() && item.assignee_id != request.owner_id()) continue;
+    if (request.tier() != pulse::v1::TIER_UNSPECIFIED && ToProto(a.tier) != request.tier()) continue;
+    if (request.action() != pulse::v1::ACTION_UNSPECIFIED && ToProto(item.action) != request.action()) continue;
+    ++matched;
+    if (matched <= offset || response->entries_size() >= page_size) continue;
+    auto* e = response->add_entries();
+    e->set_rank(static_cast<int>(i + 1));
+    e->set_account_id(a.account_id);
+    e->set_account_name(a.name);
+    e->set_tier(ToProto(a.tier));
+    e->set_owner_id(a.owner_id);
+    e->set_assignee_id(item.assignee_id);
+    e->set_assignee_name(UserName(portfolio, item.assignee_id));
+    e->set_action(ToProto(item.action));
+    e->set_priority(item.priority);
+    e->set_churn_probability(a.churn_probability);
+    e->set_annual_value(a.annual_value);
+    e->set_value_at_risk(a.value_at_risk);
+    if (item.status == PlanStatus::kTaskPlanned) e->set_due_date(FormatIsoDay(item.due_day));
+    e->set_subject(item.subject);
+    FillReasons(a.signals, e->mutable_reasons());
+    e->set_status(static_cast<pulse::v1::QueueStatus>(static_cast<int>(item.status)));
+    e->set_task_key(item.status == PlanStatus::kTaskPlanned ? item.task_key : "");
+    e->set_pool(item.pool);
+  }
+  response->set_total_size(static_cast<int>(matched));
+  if (offset + response->entries_size() < matched) {
+    response->set_next_page_token(absl::StrCat(snap->sweep_id, ".", offset + response->entries_size()));
+  }
+  response->set_sweep_id(snap->sweep_id);
+  response->set_as_of(FormatIsoDay(snap->as_of));
+  return absl::OkStatus();
+}
+
+absl::Status RetentionServiceImpl::DoGetAccountHealth(const pulse::v1::GetAccountHealthRequest& request,
+                                                      pulse::v1::AccountHealth* out) const {
+  if (request.account_id().empty()) return absl::InvalidArgumentError("account_id is required");
+  if (request.account_id().size() > kMaxIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat("account_id is longer than ", kMaxIdLength, " characters"));
+  }
+  std::shared_ptr<const SweepSnapshot> snap = sweeper_->Latest();
+  if (snap == nullptr) return NoSweepYet();
+  const AccountAssessment* a = snap->portfolio.Find(request.account_id());
+  if (a == nullptr) {
+    return absl::NotFoundError(absl::StrCat("account '", request.account_id(), "' is not in the latest sweep (",
+                                            snap->sweep_id, ")"));
+  }
+  out->set_account_id(a->account_id);
+  out->set_name(a->name);
+  out->set_tier(ToProto(a->tier));
+  out->set_owner_id(a->owner_id);
+  out->set_owner_name(UserName(snap->portfolio, a->owner_id));
+  out->set_owner_active(a->owner_active);
+  out->set_churn_probability(a->churn_probability);
+  out->set_annual_value(a->annual_value);
+  out->set_value_at_risk(a->value_at_risk);
+  FillReasons(a->signals, out->mutable_signals());
+  out->set_recommended_action(ToProto(a->action));
+  out->set_recommended_reason(a->action_reason);
+  if (a->last_order_day.has_value()) out->set_last_order_date(FormatIsoDay(*a->last_order_day));
+  out->set_orders_total(a->orders_total);
+  out->set_mean_days_between_orders(a->mean_gap_days);
+  out->set_open_cases(a->open_cases);
+  if (a->last_two_way_contact_day.has_value()) {
+    out->set_last_two_way_contact_date(FormatIsoDay(*a->last_two_way_contact_day));
+  }
+  out->set_sweep_id(snap->sweep_id);
+  out->set_as_of(FormatIsoDay(snap->as_of));
+  out->set_do_not_contact(a->do_not_contact);
+  if (auto it = snap->rank.find(a->account_id); it != snap->rank.end()) out->set_queue_rank(it->second);
+  absl::StatusOr<std::vector<TaskRecord>> tasks = sweeper_->store()->TasksForAccount(a->account_id);
+  if (!tasks.ok()) return tasks.status();
+  for (const TaskRecord& t : *tasks) {
+    if (t.status == DeliveryStatus::kFailed) continue;
+    auto* task = out->add_open_tasks();
+    task->set_key(t.request.key);
+    task->set_assignee_id(t.request.assignee_id);
+    if (auto action = ParseActionId(t.action)) task->set_action(ToProto(*action));
+    task->set_type(std::string(TaskTypeName(t.request.type)));
+    task->set_due_date(FormatIsoDay(t.request.due_at));
+    task->set_subject(t.request.subject);
+    task->set_description(t.request.description);
+    task->set_status(DeliveryStatusName(t.status));
+    *task->mutable_created_at() = ToProtoTime(t.request.created_at);
+    task->set_crm_id(t.crm_id);
+    task->set_last_error(t.last_error);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RetentionServiceImpl::DoListSweeps(const pulse::v1::ListSweepsRequest& request,
+                                                pulse::v1::ListSweepsResponse* response) const {
+  if (request.limit() < 0 || request.limit() > 500) {
+    return absl::InvalidArgumentError(absl::StrCat("limit must be between 0 and 500, got ", request.limit()));
+  }
+  absl::StatusOr<std::vector<SweepRecord>> sweeps =
+      sweeper_->store()->RecentSweeps(request.limit() == 0 ? 20 : request.limit());
+  if (!sweeps.ok()) return sweeps.status();
+  for (const SweepRecord& r : *sweeps) {
+    auto* s = response->add_sweeps();
+    s->set_sweep_id(r.id);
+    *s->mutable_started_at() = ToProtoTime(r.started_at);
+    if (r.finished_at.has_value()) *s->mutable_finished_at() = ToProtoTime(*r.finished_at);
+    s->set_as_of(FormatIsoDay(r.as_of));
+    s->set_dry_run(r.dry_run);
+    s->set_status(r.status);
+    if (!r.report_json.empty()) {
+      google::protobuf::util::JsonParseOptions opts;
+      opts.ignore_unknown_fields = true;
+      (void)google::protobuf::util::JsonStringToMessage(r.report_json, s->mutable_report(), opts);
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::ListContactQueue(grpc::CallbackServerContext* context,
+                                                                 const pulse::v1::ListContactQueueRequest* request,
+                                                                 pulse::v1::ListContactQueueResponse* response) {
+  return Respond(context, DoListContactQueue(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::GetAccountHealth(grpc::CallbackServerContext* context,
+                                                                 const pulse::v1::GetAccountHealthRequest* request,
+                                                                 pulse::v1::AccountHealth* response) {
+  return Respond(context, DoGetAccountHealth(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::ListSweeps(grpc::CallbackServerContext* context,
+                                                           const pulse::v1::ListSweepsRequest* request,
+                                                           pulse::v1::ListSweepsResponse* response) {
+  return Respond(context, DoListSweeps(*request, response));
+}
+
+}  // namespace pulse

@@ -1,0 +1,49 @@
+// The pulse.v1.RetentionService implementation (gRPC callback API). Handlers
+// read the latest sweep's immutable snapshot and the local store; sweeps run
+// on the SweepRunner's threads, so no handler waits for the CRM.
+#ifndef PULSE_SIDECAR_SERVER_RETENTION_SERVICE_H_
+#define PULSE_SIDECAR_SERVER_RETENTION_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "pulse/v1/retention.grpc.pb.h"
+#include "sidecar/server/sweep_runner.h"
+#include "sidecar/sweep/sweeper.h"
+
+namespace pulse {
+
+// The one place where absl::Status becomes grpc::Status.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackService {
+ public:
+  // Both must outlive the service.
+  RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner) : sweeper_(sweeper), runner_(runner) {}
+
+  grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RunSweep(
+      grpc::CallbackServerContext* context, const pulse::v1::RunSweepRequest* request) override;
+  grpc::ServerUnaryReactor* ListContactQueue(grpc::CallbackServerContext* context,
+                                             const pulse::v1::ListContactQueueRequest* request,
+                                             pulse::v1::ListContactQueueResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccountHealth(grpc::CallbackServerContext* context,
+                                             const pulse::v1::GetAccountHealthRequest* request,
+                                             pulse::v1::AccountHealth* response) override;
+  grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* context,
+                                       const pulse::v1::ListSweepsRequest* request,
+                                       pulse::v1::ListSweepsResponse* response) override;
+
+  // The handlers' logic, callable without gRPC (tests, CLI).
+  absl::Status DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
+                                  pulse::v1::ListContactQueueResponse* response) const;
+  absl::Status DoGetAccountHealth(const pulse::v1::GetAccountHealthRequest& request,
+                                  pulse::v1::AccountHealth* response) const;
+  absl::Status DoListSweeps(const pulse::v1::ListSweepsRequest& request, pulse::v1::ListSweepsResponse* response) const;
+
+ private:
+  Sweeper* sweeper_;
+  SweepRunner* runner_;
+};
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_SERVER_RETENTION_SERVICE_H_

@@ -1,0 +1,440 @@
+#include "sidecar/sweep/sweeper.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "sidecar/common/logging.h"
+#include "sidecar/common/time_util.h"
+#include "sidecar/engine/scorer.h"
+
+namespace pulse {
+namespace {
+
+constexpr int kMaxRejectedInReport = 1000;
+constexpr char kLog[] = "sweep";
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+bool IsCrmWideFailure(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsPermanent(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kUnimplemented:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Retry after 1 min, 4 min, 16 min, ... at most 6 hours.
+absl::Duration Backoff(int attempts) {
+  const double minutes = std::min(360.0, std::pow(4.0, std::max(0, attempts - 1)));
+  return absl::Minutes(minutes);
+}
+
+}  // namespace
+
+struct Sweeper::Pass {
+  SweepRequest request;
+  const SweepProgressCallback* progress = nullptr;
+  absl::Time started;
+  absl::Time as_of;
+  pulse::v1::SweepReport report;
+  pulse::v1::SweepProgress state;
+  absl::Time last_progress = absl::InfinitePast();
+  bool required_sync_failed = false;
+
+  void Emit(bool force) {
+    const absl::Time now = absl::Now();
+    if (!force && now - last_progress < absl::Milliseconds(200)) return;
+    last_progress = now;
+    state.set_elapsed_seconds(absl::ToDoubleSeconds(now - started));
+    if (progress != nullptr && *progress) (*progress)(state);
+  }
+  void Phase(pulse::v1::SweepPhase phase, const std::string& message) {
+    state.set_phase(phase);
+    state.set_message(message);
+    LogInfo(kLog, "sweep ", report.sweep_id, ": ", message);
+    Emit(true);
+  }
+};
+
+Sweeper::Sweeper(std::unique_ptr<CrmAdapter> adapter, Store* store, PulseConfig config)
+    : adapter_(std::move(adapter)), store_(store), config_(std::move(config)) {}
+
+std::shared_ptr<const SweepSnapshot> Sweeper::Latest() const {
+  absl::MutexLock lock(&latest_mu_);
+  return latest_;
+}
+
+LedgerTask ToLedgerTask(const TaskRecord& record) {
+  LedgerTask t;
+  t.key = record.request.key;
+  t.account_id = record.request.account_id;
+  t.assignee_id = record.request.assignee_id;
+  t.action = record.action;
+  t.created_at = record.request.created_at;
+  t.failed = record.status == DeliveryStatus::kFailed;
+  return t;
+}
+
+namespace {
+
+// Reads one entity from the adapter and applies it to the store.
+template <typename T, typename ReadFn>
+absl::Status SyncEntity(Entity entity, CrmAdapter& adapter, Store& store, ReadFn read,
+                        pulse::v1::EntitySyncReport* out, pulse::v1::SweepReport* report,
+                        pulse::v1::EntityProgress* progress, const std::function<void()>& emit) {
+  absl::StatusOr<std::string> watermark = store.GetWatermark(entity);
+  if (!watermark.ok()) return watermark.status();
+  ReadParams params;
+  params.since_watermark = *watermark;
+  params.on_progress = [&](int64_t n) {
+    progress->set_records_read(n);
+    emit();
+  };
+  absl::StatusOr<ChangeBatch<T>> batch = (adapter.*read)(params);
+  if (!batch.ok()) return batch.status();
+  out->set_read(static_cast<int64_t>(batch->upserts.size()));
+  out->set_deleted(static_cast<int64_t>(batch->deleted_ids.size()));
+  out->set_rejected(static_cast<int64_t>(batch->rejected.size()));
+  out->set_full_snapshot(batch->full_snapshot);
+  for (const RejectedRecord& r : batch->rejected) {
+    if (report->rejected_size() < kMaxRejectedInReport) {
+      auto* row = report->add_rejected();
+      row->set_source(r.source);
+      row->set_line(r.line);
+      row->set_reason(r.reason);
+    }
+    report->set_rejected_total(report->rejected_total() + 1);
+  }
+  progress->set_records_read(static_cast<int64_t>(batch->upserts.size()));
+  progress->set_done(true);
+  if (absl::Status s = store.Apply(*batch); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("storing ", EntityName(entity), ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Sweeper::Sync(Pass& pass) {
+  const Capabilities caps = adapter_->GetCapabilities();
+  pass.Phase(pulse::v1::SWEEP_PHASE_SYNC, absl::StrCat("reading from ", adapter_->Name()));
+  for (Entity e : kAllEntities) {
+    if (cancel_.load()) return absl::CancelledError("sweep cancelled during sync");
+    auto* entity_report = pass.report.add_entities();
+    entity_report->set_entity(EntityName(e));
+    entity_report->set_supported(caps.Has(e));
+    if (!caps.Has(e)) continue;
+    auto* progress = pass.state.add_entities();
+    progress->set_entity(EntityName(e));
+    std::function<void()> emit = [&pass] { pass.Emit(false); };
+    absl::Status s;
+    switch (e) {
+      case Entity::kUsers:
+        s = SyncEntity<User>(e, *adapter_, *store_, &CrmAdapter::ReadUsers, entity_report, &pass.report, progress, emit);
+        break;
+      case Entity::kAccounts:
+        s = SyncEntity<Account>(e, *adapter_, *store_, &CrmAdapter::ReadAccounts, entity_report, &pass.report, progress,
+                                emit);
+        break;
+      case Entity::kContacts:
+        s = SyncEntity<Contact>(e, *adapter_, *store_, &CrmAdapter::ReadContacts, entity_report, &pass.report, progress,
+                                emit);
+        break;
+      case Entity::kOrders:
+        s = SyncEntity<Order>(e, *adapter_, *store_, &CrmAdapter::ReadOrders, entity_report, &pass.report, progress,
+                              emit);
+        break;
+      case Entity::kCases:
+        s = SyncEntity<Case>(e, *adapter_, *store_, &CrmAdapter::ReadCases, entity_report, &pass.report, progress, emit);
+        break;
+      case Entity::kActivities:
+        s = SyncEntity<Activity>(e, *adapter_, *store_, &CrmAdapter::ReadActivities, entity_report, &pass.report,
+                                 progress, emit);
+        break;
+      case Entity::kEngagement:
+        s = SyncEntity<EngagementPeriod>(e, *adapter_, *store_, &CrmAdapter::ReadEngagement, entity_report,
+                                         &pass.report, progress, emit);
+        break;
+      case Entity::kFeedback:
+        s = SyncEntity<Feedback>(e, *adapter_, *store_, &CrmAdapter::ReadFeedback, entity_report, &pass.report,
+                                 progress, emit);
+        break;
+    }
+    pass.Emit(true);
+    if (!s.ok()) {
+      entity_report->set_error(Redact(s.ToString()));
+      const bool required = e == Entity::kUsers || e == Entity::kAccounts || e == Entity::kOrders;
+      LogWarning(kLog, "reading ", EntityName(e), " failed: ", s.ToString());
+      if (required) {
+        pass.required_sync_failed = true;
+        return absl::Status(s.code(), absl::StrCat("reading ", EntityName(e), ": ", s.message()));
+      }
+      pass.report.add_warnings(
+          absl::StrCat(EntityName(e), " could not be read (", s.message(), "); using what was stored before"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Sweeper::Deliver(Pass& pass) {
+  pass.Phase(pulse::v1::SWEEP_PHASE_DELIVER, absl::StrCat("writing tasks to ", adapter_->TaskDestination()));
+  absl::StatusOr<std::vector<TaskRecord>> due = store_->DueTasks(absl::Now());
+  if (!due.ok()) {
+    pass.report.add_warnings(absl::StrCat("could not read the task outbox: ", due.status().message()));
+    return;
+  }
+  for (const TaskRecord& t : *due) {
+    if (cancel_.load()) break;
+    absl::StatusOr<TaskWriteResult> written = adapter_->WriteTask(t.request);
+    const absl::Time now = absl::Now();
+    if (written.ok()) {
+      if (absl::Status s = store_->MarkTaskDelivered(t.request.key, written->crm_id, now); !s.ok()) {
+        // The CRM has it; the next delivery finds the key there and marks it.
+        pass.report.add_warnings(absl::StrCat("task ", t.request.key, " written but not marked: ", s.message()));
+        continue;
+      }
+      pass.report.set_tasks_created(pass.report.tasks_created() + 1);
+      continue;
+    }
+    const absl::Status& err = written.status();
+    pass.report.set_tasks_failed(pass.report.tasks_failed() + 1);
+    const bool permanent = IsPermanent(err);
+    (void)store_->MarkTaskAttemptFailed(t.request.key, Redact(err.ToString()), now + Backoff(t.attempts + 1),
+                                        permanent);
+    LogWarning(kLog, "task ", t.request.key, (permanent ? " failed for good: " : " failed, will retry: "),
+               err.ToString());
+    if (IsCrmWideFailure(err)) {
+      pass.report.add_warnings(
+          absl::StrCat("the CRM refused task writes (", err.message(), "); the rest wait in the outbox"));
+      break;
+    }
+  }
+}
+
+absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
+                                                     const SweepProgressCallback& progress) {
+  if (!run_mu_.TryLock()) return absl::AbortedError("a sweep is already running; try again when it has finished");
+  struct Unlock {
+    absl::Mutex* mu;
+    ~Unlock() { mu->Unlock(); }
+  } unlock{&run_mu_};
+  cancel_.store(false);
+
+  Pass pass;
+  pass.request = request;
+  pass.progress = &progress;
+  pass.started = absl::Now();
+  pass.as_of = request.as_of.value_or(pass.started);
+  if (pass.as_of > pass.started + absl::Minutes(5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("as_of ", FormatIsoDay(pass.as_of), " is in the future; Pulse never scores ahead of its data"));
+  }
+  absl::StatusOr<int64_t> id = store_->BeginSweep(pass.started, pass.as_of, request.dry_run);
+  if (!id.ok()) return id.status();
+  pulse::v1::SweepReport& report = pass.report;
+  report.set_sweep_id(*id);
+  *report.mutable_started_at() = ToProto(pass.started);
+  report.set_as_of(FormatIsoDay(pass.as_of));
+  report.set_dry_run(request.dry_run);
+  report.set_adapter(adapter_->Name());
+  report.set_task_destination(adapter_->TaskDestination());
+
+  auto finish = [&](const absl::Status& status) -> absl::StatusOr<pulse::v1::SweepReport> {
+    const absl::Time end = absl::Now();
+    *report.mutable_finished_at() = ToProto(end);
+    report.set_duration_seconds(absl::ToDoubleSeconds(end - pass.started));
+    report.set_succeeded(status.ok());
+    if (!status.ok()) report.set_error(Redact(status.ToString()));
+    std::string json;
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(report, &json, opts);
+    if (absl::Status s = store_->FinishSweep(*id, end, status.ok() ? "succeeded" : "failed", json); !s.ok()) {
+      LogWarning(kLog, "could not record the end of sweep ", *id, ": ", s.ToString());
+    }
+    pass.state.set_phase(pulse::v1::SWEEP_PHASE_DONE);
+    pass.state.set_message(status.ok() ? "done" : "failed");
+    pass.Emit(true);
+    LogInfo(kLog, "sweep ", *id, status.ok() ? " finished" : " failed", " in ",
+            absl::StrFormat("%.2f s", report.duration_seconds()),
+            status.ok() ? "" : absl::StrCat(": ", status.ToString()));
+    if (status.code() == absl::StatusCode::kCancelled) return status;
+    return report;
+  };
+
+  // 1. Sync.
+  if (absl::Status s = Sync(pass); !s.ok()) return finish(s);
+  synced_.store(true);
+
+  // 2. Score.
+  if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
+  absl::StatusOr<CustomerData> data = store_->LoadCustomerData();
+  if (!data.ok()) return finish(data.status());
+  pass.Phase(pulse::v1::SWEEP_PHASE_SCORE, absl::StrCat("scoring ", data->accounts.size(), " accounts"));
+  ScoreParams score_params;
+  score_params.as_of = pass.as_of;
+  score_params.on_progress = [&pass](int64_t done, int64_t total) {
+    pass.state.set_accounts_scored(done);
+    pass.state.set_accounts_total(total);
+    pass.Emit(done == total);
+  };
+  auto snapshot = std::make_shared<SweepSnapshot>();
+  snapshot->sweep_id = *id;
+  snapshot->as_of = pass.as_of;
+  snapshot->dry_run = request.dry_run;
+  snapshot->portfolio = AssessPortfolio(*data, config_.engine, score_params);
+  const Portfolio& portfolio = snapshot->portfolio;
+  for (const std::string& w : portfolio.warnings) report.add_warnings(w);
+  report.set_accounts_scored(static_cast<int64_t>(portfolio.accounts.size()));
+  double var = 0;
+  int64_t at_risk = 0;
+  for (const AccountAssessment& a : portfolio.accounts) {
+    if (a.churn_probability >= config_.engine.contact.at_risk_probability) {
+      ++at_risk;
+      var += a.value_at_risk;
+    }
+  }
+  report.set_accounts_at_risk(at_risk);
+  report.set_value_at_risk(var);
+
+  // 3. Plan.
+  if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
+  pass.Phase(pulse::v1::SWEEP_PHASE_PLAN, "planning the contact queue");
+  const ContactPolicy& policy = config_.engine.contact;
+  const int lookback_days = std::max({policy.same_reason_cooldown_days, policy.account_cooldown_days, 7});
+  absl::StatusOr<std::vector<TaskRecord>> recent = store_->TasksCreatedSince(pass.as_of - absl::Hours(24) * lookback_days);
+  if (!recent.ok()) return finish(recent.status());
+  PlanParams plan_params;
+  plan_params.now = pass.as_of;
+  for (const TaskRecord& t : *recent) plan_params.recent_tasks.push_back(ToLedgerTask(t));
+  snapshot->plan = PlanContacts(portfolio, config_.engine, plan_params);
+  const ContactPlan& plan = snapshot->plan;
+  report.set_tasks_planned(plan.planned);
+  report.set_tasks_skipped_open(plan.already_open);
+  report.set_tasks_deferred_capacity(plan.deferred_capacity);
+  for (size_t i = 0; i < plan.queue.size(); ++i) {
+    snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
+  }
+
+  if (!request.dry_run) {
+    // 4. Record intents in the outbox before any CRM write.
+    std::vector<TaskRecord> intents;
+    for (const QueueItem& item : plan.queue) {
+      if (item.status != PlanStatus::kTaskPlanned) continue;
+      const AccountAssessment& a = portfolio.accounts[item.account];
+      TaskRecord r;
+      r.request.key = item.task_key;
+      r.request.account_id = a.account_id;
+      r.request.assignee_id = item.assignee_id;
+      r.request.type = item.task_type;
+      r.request.due_at = StartOfDay(item.due_day) + absl::Hours(9);
+      r.request.subject = item.subject;
+      r.request.description = item.description;
+      r.request.created_at = pass.as_of;
+      r.action = std::string(ActionId(item.action));
+      std::vector<std::string> reasons;
+      for (const Signal& s : a.signals) reasons.push_back(s.id);
+      r.reasons = absl::StrJoin(reasons, ",");
+      r.sweep_id = *id;
+      intents.push_back(std::move(r));
+    }
+    absl::StatusOr<int> added = store_->AddTasks(intents);
+    if (!added.ok()) return finish(added.status());
+    std::vector<AccountSnapshot> snapshots;
+    snapshots.reserve(data->accounts.size());
+    absl::flat_hash_map<std::string, std::vector<std::string>> contacts;
+    for (const Contact& c : data->contacts) {
+      if (c.active) contacts[c.account_id].push_back(c.id);
+    }
+    for (const Account& acc : data->accounts) {
+      AccountSnapshot s;
+      s.account_id = acc.id;
+      s.owner_id = acc.owner_id;
+      s.active_contact_ids = contacts[acc.id];
+      std::sort(s.active_contact_ids.begin(), s.active_contact_ids.end());
+      s.observed_at = pass.started;
+      snapshots.push_back(std::move(s));
+    }
+    if (absl::Status s = store_->RecordAccountSnapshots(snapshots); !s.ok()) {
+      report.add_warnings(absl::StrCat("account snapshots not recorded: ", s.message()));
+    }
+    // 5. Deliver the outbox (this sweep's tasks and earlier ones waiting).
+    if (config_.sweep.write_tasks) {
+      Deliver(pass);
+    } else {
+      report.add_warnings("sweep.write_tasks is false: tasks are recorded but not written to the CRM");
+    }
+    absl::StatusOr<std::vector<TaskRecord>> pending = store_->DueTasks(absl::InfiniteFuture());
+    if (pending.ok()) report.set_tasks_pending(static_cast<int64_t>(pending->size()));
+  }
+
+  absl::StatusOr<pulse::v1::SweepReport> result = finish(absl::OkStatus());
+  snapshot->report = report;
+  {
+    absl::MutexLock lock(&latest_mu_);
+    latest_ = std::move(snapshot);
+  }
+  return result;
+}
+
+std::string FormatSweepReport(const pulse::v1::SweepReport& r) {
+  std::string out;
+  absl::StrAppend(&out, "Sweep ", r.sweep_id(), r.dry_run() ? " (dry run)" : "", " as of ", r.as_of(), " from ",
+                  r.adapter(), ": ", r.succeeded() ? "succeeded" : "FAILED",
+                  absl::StrFormat(" in %.2f s\n", r.duration_seconds()));
+  if (!r.succeeded()) absl::StrAppend(&out, "Error: ", r.error(), "\n");
+  for (const auto& e : r.entities()) {
+    if (!e.supported()) continue;
+    absl::StrAppend(&out, absl::StrFormat("  %-11s read %8d  deleted %6d  rejected %5d%s%s\n", e.entity(), e.read(),
+                                          e.deleted(), e.rejected(), e.full_snapshot() ? "  (full)" : "",
+                                          e.error().empty() ? "" : absl::StrCat("  ERROR: ", e.error())));
+  }
+  if (r.rejected_total() > 0) {
+    absl::StrAppend(&out, "Rejected input rows (", r.rejected_total(), "):\n");
+    for (const auto& row : r.rejected()) {
+      absl::StrAppend(&out, "  ", row.source(), row.line() > 0 ? absl::StrCat(":", row.line()) : "", ": ",
+                      row.reason(), "\n");
+    }
+    if (r.rejected_total() > r.rejected_size()) {
+      absl::StrAppend(&out, "  ... and ", r.rejected_total() - r.rejected_size(), " more\n");
+    }
+  }
+  absl::StrAppend(&out, absl::StrFormat("Accounts scored %d, at risk %d, value at risk %s\n", r.accounts_scored(),
+                                        r.accounts_at_risk(), FormatMoney(r.value_at_risk(), "")));
+  absl::StrAppend(&out, absl::StrFormat(
+                            "Tasks: %d planned, %d written to the CRM, %d skipped (open task for the same reason), "
+                            "%d deferred (capacity), %d failed, %d pending in the outbox\n",
+                            r.tasks_planned(), r.tasks_created(), r.tasks_skipped_open(), r.tasks_deferred_capacity(),
+                            r.tasks_failed(), r.tasks_pending()));
+  if (!r.task_destination().empty() && !r.dry_run()) absl::StrAppend(&out, "Tasks go to: ", r.task_destination(), "\n");
+  for (const auto& w : r.warnings()) absl::StrAppend(&out, "Warning: ", w, "\n");
+  return out;
+}
+
+}  // namespace pulse

@@ -1,0 +1,96 @@
+// A sweep: sync what changed from the CRM into the store, score every
+// account, plan the contact queue, record the planned tasks in the outbox,
+// and deliver the outbox to the CRM. One sweep runs at a time; the latest
+// result is kept for the API to read without waiting.
+#ifndef PULSE_SIDECAR_SWEEP_SWEEPER_H_
+#define PULSE_SIDECAR_SWEEP_SWEEPER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "adapters/crm_adapter.h"
+#include "pulse/v1/retention.pb.h"
+#include "sidecar/config/config.h"
+#include "sidecar/engine/assessment.h"
+#include "sidecar/engine/planner.h"
+#include "sidecar/store/store.h"
+
+namespace pulse {
+
+struct SweepRequest {
+  bool dry_run = false;
+  // Score and plan as of this instant; absent = now. Must not be in the future.
+  std::optional<absl::Time> as_of;
+};
+
+// What the latest finished sweep concluded. Immutable once published.
+struct SweepSnapshot {
+  int64_t sweep_id = 0;
+  absl::Time as_of;
+  bool dry_run = false;
+  Portfolio portfolio;
+  ContactPlan plan;
+  pulse::v1::SweepReport report;
+  // Queue rank (1-based) by account id, for GetAccountHealth.
+  absl::flat_hash_map<std::string, int> rank;
+};
+
+using SweepProgressCallback = std::function<void(const pulse::v1::SweepProgress&)>;
+
+// Thread-safe: Run() may be called from any thread (one sweep at a time);
+// Latest() and HasSynced() never wait for a running sweep.
+class Sweeper {
+ public:
+  // `store` must outlive the sweeper.
+  Sweeper(std::unique_ptr<CrmAdapter> adapter, Store* store, PulseConfig config);
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+  // Runs one sweep and returns its report (also when the sweep failed: then
+  // report.succeeded() is false and report.error() says why).
+  // Errors: Aborted when another sweep is running; InvalidArgument for an
+  // as_of in the future; Cancelled when Cancel() was called.
+  absl::StatusOr<pulse::v1::SweepReport> Run(const SweepRequest& request, const SweepProgressCallback& progress);
+
+  // The latest finished sweep (successful or dry run), or null.
+  std::shared_ptr<const SweepSnapshot> Latest() const;
+  // True once a sweep has read the CRM successfully.
+  bool HasSynced() const { return synced_.load(); }
+  // Asks a running sweep to stop at its next safe point (between entities,
+  // before planning, between task deliveries). State stays consistent.
+  void Cancel() { cancel_.store(true); }
+
+  const PulseConfig& config() const { return config_; }
+  Store* store() const { return store_; }
+  const CrmAdapter& adapter() const { return *adapter_; }
+
+ private:
+  struct Pass;  // one sweep's working state
+  absl::Status Sync(Pass& pass);
+  void Deliver(Pass& pass);
+
+  std::unique_ptr<CrmAdapter> adapter_;
+  Store* store_;
+  const PulseConfig config_;
+  absl::Mutex run_mu_;  // held for the whole of a sweep
+  mutable absl::Mutex latest_mu_;
+  std::shared_ptr<const SweepSnapshot> latest_ ABSL_GUARDED_BY(latest_mu_);
+  std::atomic<bool> synced_{false};
+  std::atomic<bool> cancel_{false};
+};
+
+// Converts a stored task to the planner's view.
+LedgerTask ToLedgerTask(const TaskRecord& record);
+
+// Human-readable lines for a report: counts, rejected rows as
+// "file:line: reason", warnings, where tasks went.
+std::string FormatSweepReport(const pulse::v1::SweepReport& report);
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_SWEEP_SWEEPER_H_
