@@ -77,7 +77,7 @@ struct Sweeper::Pass {
   void Phase(pulse::v1::SweepPhase phase, const std::string& message) {
     state.set_phase(phase);
     state.set_message(message);
-    LogInfo(kLog, "sweep ", report.sweep_id, ": ", message);
+    LogInfo(kLog, "sweep ", report.sweep_id(), ": ", message);
     Emit(true);
   }
 };

@@ -1,0 +1,255 @@
+#include "sidecar/sweep/sweeper.h"
+
+#include <set>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sidecar/engine/engine_test_util.h"
+#include "tests/testing/memory_crm.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pulse {
+namespace {
+
+using ::pulse::testing::CustomerBuilder;
+using ::pulse::testing::Day;
+using ::pulse::testing::IsOk;
+using ::pulse::testing::MemoryCrm;
+using ::pulse::testing::MemoryCrmState;
+using ::pulse::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class SweeperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CustomerBuilder b;
+    b.User("u1", true, 10).User("cs-1", true, 10).User("gone", false);
+    for (int i = 0; i < 4; ++i) {
+      const std::string id = absl::StrCat("stopped", i);
+      b.Account(id, i % 2 == 0 ? "u1" : "").Orders(id, "2024-01-05", "2025-06-20", 21, 500 + i);
+    }
+    b.Account("steady", "u1").Orders("steady", "2024-01-05", "2025-11-20", 14, 300);
+    b.Account("orphaned", "gone").Orders("orphaned", "2024-01-05", "2025-06-20", 21, 800);
+    state_ = std::make_shared<MemoryCrmState>();
+    state_->data = b.data();
+    StoreOptions options;
+    options.path = ":memory:";
+    auto store = Store::Open(options);
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+    config_.store_path = ":memory:";
+    config_.engine.contact.pool_user_ids = {"cs-1"};
+    sweeper_ = std::make_unique<Sweeper>(std::make_unique<MemoryCrm>(state_), store_.get(), config_);
+  }
+
+  absl::StatusOr<pulse::v1::SweepReport> Sweep(bool dry_run = false) {
+    SweepRequest r;
+    r.dry_run = dry_run;
+    r.as_of = Day("2025-11-25");
+    return sweeper_->Run(r, nullptr);
+  }
+
+  size_t CrmTasks() {
+    absl::MutexLock lock(&state_->mu);
+    return state_->tasks.size();
+  }
+
+  std::shared_ptr<MemoryCrmState> state_;
+  std::unique_ptr<Store> store_;
+  PulseConfig config_;
+  std::unique_ptr<Sweeper> sweeper_;
+};
+
+TEST_F(SweeperTest, SyncsScoresPlansAndWritesTasks) {
+  std::vector<pulse::v1::SweepPhase> phases;
+  SweepRequest r;
+  r.as_of = Day("2025-11-25");
+  auto report = sweeper_->Run(r, [&](const pulse::v1::SweepProgress& p) {
+    if (phases.empty() || phases.back() != p.phase()) phases.push_back(p.phase());
+  });
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->succeeded()) << report->error();
+  EXPECT_EQ(report->accounts_scored(), 6);
+  EXPECT_EQ(report->tasks_planned(), 5);  // 4 stopped + the inactive owner's account
+  EXPECT_EQ(report->tasks_created(), 5);
+  EXPECT_EQ(report->tasks_pending(), 0);
+  EXPECT_EQ(CrmTasks(), 5u);
+  EXPECT_TRUE(sweeper_->HasSynced());
+  EXPECT_THAT(phases, ::testing::ElementsAre(pulse::v1::SWEEP_PHASE_SYNC, pulse::v1::SWEEP_PHASE_SCORE,
+                                             pulse::v1::SWEEP_PHASE_PLAN, pulse::v1::SWEEP_PHASE_DELIVER,
+                                             pulse::v1::SWEEP_PHASE_DONE));
+  auto latest = sweeper_->Latest();
+  ASSERT_NE(latest, nullptr);
+  EXPECT_EQ(latest->sweep_id, report->sweep_id());
+  // Unowned and inactive-owner accounts went to the pool; the rest to u1.
+  absl::MutexLock lock(&state_->mu);
+  for (const auto& [key, task] : state_->tasks) {
+    if (task.account_id == "stopped1" || task.account_id == "stopped3" || task.account_id == "orphaned") {
+      EXPECT_EQ(task.assignee_id, "cs-1") << key;
+    } else {
+      EXPECT_EQ(task.assignee_id, "u1") << key;
+    }
+    EXPECT_THAT(task.description, HasSubstr("Pulse task key: " + key));
+  }
+}
+
+TEST_F(SweeperTest, SecondSweepCreatesNoDuplicate) {
+  ASSERT_THAT(Sweep(), IsOk());
+  auto second = Sweep();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->tasks_planned(), 0);
+  EXPECT_EQ(second->tasks_skipped_open(), 5);
+  EXPECT_EQ(second->tasks_created(), 0);
+  EXPECT_EQ(CrmTasks(), 5u);
+  absl::MutexLock lock(&state_->mu);
+  EXPECT_EQ(state_->task_write_log.size(), 5u) << "no write was even attempted twice";
+}
+
+TEST_F(SweeperTest, CrmDownDuringWritesLosesNothing) {
+  state_->fail_next_writes = 100;
+  auto first = Sweep();
+  ASSERT_THAT(first, IsOk());
+  EXPECT_TRUE(first->succeeded());
+  EXPECT_EQ(first->tasks_planned(), 5);
+  EXPECT_EQ(first->tasks_created(), 0);
+  EXPECT_EQ(first->tasks_failed(), 1) << "delivery stops at the first CRM-wide failure";
+  EXPECT_EQ(first->tasks_pending(), 5);
+  EXPECT_THAT(first->warnings(), ::testing::Contains(HasSubstr("wait in the outbox")));
+  EXPECT_EQ(CrmTasks(), 0u);
+  // The CRM is back; retries are due after their backoff.
+  state_->fail_next_writes = 0;
+  auto due = store_->DueTasks(absl::Now() + absl::Hours(1));
+  ASSERT_THAT(due, IsOk());
+  EXPECT_EQ(due->size(), 5u);
+  // Pretend the backoff has passed by delivering with a clock an hour ahead:
+  // the outbox is what the next sweep reads.
+  for (const TaskRecord& t : *due) {
+    ASSERT_THAT(store_->MarkTaskAttemptFailed(t.request.key, "test", absl::Now() - absl::Seconds(1), false), IsOk());
+  }
+  auto second = Sweep();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->tasks_planned(), 0);
+  EXPECT_EQ(second->tasks_created(), 5);
+  EXPECT_EQ(second->tasks_pending(), 0);
+  EXPECT_EQ(CrmTasks(), 5u);
+}
+
+TEST_F(SweeperTest, WriteAcceptedThenTimedOutIsNotDuplicated) {
+  state_->accept_then_timeout = 1;
+  auto first = Sweep();
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->tasks_failed(), 1);
+  EXPECT_EQ(CrmTasks(), 1u) << "the CRM stored the task although it timed out";
+  auto due = store_->DueTasks(absl::Now() + absl::Hours(1));
+  ASSERT_THAT(due, IsOk());
+  for (const TaskRecord& t : *due) {
+    ASSERT_THAT(store_->MarkTaskAttemptFailed(t.request.key, "test", absl::Now() - absl::Seconds(1), false), IsOk());
+  }
+  auto second = Sweep();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->tasks_pending(), 0);
+  EXPECT_EQ(CrmTasks(), 5u);
+  absl::MutexLock lock(&state_->mu);
+  std::set<std::string> keys(state_->task_write_log.begin(), state_->task_write_log.end());
+  EXPECT_EQ(keys.size(), 5u);
+}
+
+TEST_F(SweeperTest, PermanentWriteErrorsAreNotRetriedForever) {
+  state_->fail_next_writes = 1;
+  state_->write_error = absl::InvalidArgumentError("assigned user does not exist");
+  auto report = Sweep();
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->tasks_failed(), 1);
+  EXPECT_EQ(report->tasks_created(), 4) << "a permanent error does not stop the others";
+  EXPECT_EQ(report->tasks_pending(), 0);
+}
+
+TEST_F(SweeperTest, RequiredEntityDownFailsTheSweepAndPlansNothing) {
+  state_->entity_errors[Entity::kOrders] = absl::UnavailableError("connection refused");
+  auto report = Sweep();
+  ASSERT_THAT(report, IsOk());
+  EXPECT_FALSE(report->succeeded());
+  EXPECT_THAT(report->error(), HasSubstr("reading orders"));
+  EXPECT_EQ(report->tasks_planned(), 0);
+  EXPECT_EQ(CrmTasks(), 0u);
+  EXPECT_FALSE(sweeper_->HasSynced());
+  EXPECT_EQ(sweeper_->Latest(), nullptr);
+  bool found = false;
+  for (const auto& e : report->entities()) {
+    if (e.entity() == "orders") {
+      found = true;
+      EXPECT_THAT(e.error(), HasSubstr("connection refused"));
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(SweeperTest, OptionalEntityDownIsAWarning) {
+  state_->entity_errors[Entity::kCases] = absl::UnavailableError("helpdesk module offline");
+  auto report = Sweep();
+  ASSERT_THAT(report, IsOk());
+  EXPECT_TRUE(report->succeeded());
+  EXPECT_THAT(report->warnings(), ::testing::Contains(HasSubstr("cases could not be read")));
+  EXPECT_EQ(report->tasks_created(), 5);
+}
+
+TEST_F(SweeperTest, DryRunWritesNothing) {
+  auto report = Sweep(/*dry_run=*/true);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->tasks_planned(), 5);
+  EXPECT_EQ(report->tasks_created(), 0);
+  EXPECT_EQ(CrmTasks(), 0u);
+  auto ledger = store_->TasksCreatedSince(absl::InfinitePast());
+  ASSERT_THAT(ledger, IsOk());
+  EXPECT_TRUE(ledger->empty());
+  // A real sweep afterwards still plans them.
+  EXPECT_EQ(Sweep()->tasks_created(), 5);
+}
+
+TEST_F(SweeperTest, RejectedRowsAreReportedWithSourceAndLine) {
+  state_->rejected_orders = {{"orders.csv", 812, "amount 'abc' is not a number"}};
+  auto report = Sweep();
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->rejected_total(), 1);
+  ASSERT_EQ(report->rejected_size(), 1);
+  EXPECT_EQ(report->rejected(0).line(), 812);
+  EXPECT_THAT(FormatSweepReport(*report), HasSubstr("orders.csv:812: amount 'abc' is not a number"));
+}
+
+TEST_F(SweeperTest, RefusesTheFutureAndConcurrentSweeps) {
+  SweepRequest future;
+  future.as_of = absl::Now() + absl::Hours(48);
+  EXPECT_THAT(sweeper_->Run(future, nullptr), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("future")));
+
+  absl::Notification in_sweep, release;
+  std::thread t([&] {
+    SweepRequest r;
+    r.as_of = Day("2025-11-25");
+    (void)sweeper_->Run(r, [&](const pulse::v1::SweepProgress&) {
+      if (!in_sweep.HasBeenNotified()) {
+        in_sweep.Notify();
+        release.WaitForNotification();
+      }
+    });
+  });
+  in_sweep.WaitForNotification();
+  EXPECT_THAT(Sweep(), StatusIs(absl::StatusCode::kAborted));
+  release.Notify();
+  t.join();
+}
+
+TEST_F(SweeperTest, SweepHistoryIsRecorded) {
+  ASSERT_THAT(Sweep(), IsOk());
+  ASSERT_THAT(Sweep(true), IsOk());
+  auto sweeps = store_->RecentSweeps(10);
+  ASSERT_THAT(sweeps, IsOk());
+  ASSERT_EQ(sweeps->size(), 2u);
+  EXPECT_TRUE((*sweeps)[0].dry_run);
+  EXPECT_EQ((*sweeps)[1].status, "succeeded");
+  EXPECT_THAT((*sweeps)[1].report_json, HasSubstr("tasks_created"));
+}
+
+}  // namespace
+}  // namespace pulse
