@@ -82,7 +82,8 @@ bool ReadRecord(Src& src, std::vector<std::string>* fields, int64_t* line, std::
           after_quote = true;
         }
       } else {
-        if (c == '\n') ++*line;
+        // A line end inside quotes counts as outside: '\n', "\r\n" or a lone '\r'.
+        if (c == '\n' || (c == '\r' && src.Peek() != '\n')) ++*line;
         field.push_back(static_cast<char>(c));
       }
       continue;
