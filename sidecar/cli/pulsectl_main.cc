@@ -14,7 +14,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "pulse/v1/retention.grpc.pb.h"
@@ -129,7 +131,7 @@ int Queue(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, 
   return 0;
 }
 
-int Account(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
+int ShowAccount(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
   if (args.positional().size() != 1) return Usage("account needs exactly one ACCOUNT_ID");
   pulse::v1::GetAccountHealthRequest request;
   request.set_account_id(args.positional()[0]);
@@ -250,6 +252,6 @@ int main(int argc, char** argv) {
   std::unique_ptr<pulse::v1::RetentionService::Stub> stub = pulse::v1::RetentionService::NewStub(channel);
   if (command == "sweep") return pulse::RunSweep(*stub, *args, json, server);
   if (command == "queue") return pulse::Queue(*stub, *args, json, server);
-  if (command == "account") return pulse::Account(*stub, *args, json, server);
+  if (command == "account") return pulse::ShowAccount(*stub, *args, json, server);
   return pulse::Sweeps(*stub, *args, json, server);
 }

@@ -14,6 +14,42 @@ double LognormalSurvival(double t, double median, double sigma) {
   return 0.5 * std::erfc(z / std::sqrt(2.0));
 }
 
+bool AnyOrderIn(const std::vector<OrderDay>& days, int64_t from_exclusive, int64_t to_inclusive) {
+  auto it = std::upper_bound(days.begin(), days.end(), from_exclusive,
+                             [](int64_t d, const OrderDay& o) { return d < o.day; });
+  return it != days.end() && it->day <= to_inclusive;
+}
+
+// Checks the earlier years the history covers. Returns how many showed the
+// same silence followed by a return (0 when any covered year contradicts it),
+// and the share of them with an order within the horizon after this date.
+struct SeasonalCheck {
+  int years = 0;
+  double share_ordered_in_horizon = 0;
+};
+
+SeasonalCheck CheckSeason(const std::vector<OrderDay>& days, int64_t as_of_day, int horizon_days) {
+  constexpr int64_t kYear = 365;
+  constexpr int64_t kSlack = 14;  // seasons shift by a couple of weeks
+  SeasonalCheck check;
+  const int64_t last = days.back().day;
+  if (as_of_day - last < 45) return check;  // a short silence needs no season
+  int ordered = 0;
+  for (int k = 1; k <= 3; ++k) {
+    const int64_t from = last - k * kYear + kSlack;
+    const int64_t to = as_of_day - k * kYear - kSlack;
+    if (days.front().day > last - k * kYear) break;  // the history does not cover that year
+    if (to <= from) break;
+    if (AnyOrderIn(days, from, to)) return {};  // that year it was ordering now: this silence is new
+    // It came back that year (within a year of the same date).
+    if (!AnyOrderIn(days, to, as_of_day - k * kYear + kYear / 2)) return {};
+    ++check.years;
+    if (AnyOrderIn(days, as_of_day - k * kYear, as_of_day - k * kYear + horizon_days)) ++ordered;
+  }
+  if (check.years > 0) check.share_ordered_in_horizon = static_cast<double>(ordered) / check.years;
+  return check;
+}
+
 }  // namespace
 
 double TypicalGapDays(const std::vector<OrderDay>& order_days, int max_gaps) {
@@ -68,6 +104,18 @@ CadenceEstimate EstimateCadence(const std::vector<OrderDay>& order_days, int64_t
   e.p_alive = alive_weight / (alive_weight + q);
   const double p_order_if_alive = s_d > 1e-300 ? 1.0 - s_dh / s_d : 0.0;
   e.p_no_order = std::clamp(1.0 - e.p_alive * p_order_if_alive, 0.0, 1.0);
+  if (e.own_cadence) {
+    const SeasonalCheck season = CheckSeason(order_days, as_of_day, params.horizon_days);
+    if (season.years > 0) {
+      // Off-season: as alive as the orders seen say; whether it orders within
+      // the horizon is what it did in the same weeks of earlier years.
+      e.seasonal_silence = true;
+      e.seasonal_years = season.years;
+      e.p_alive = 1.0 - q;
+      const double p_order = std::clamp(season.share_ordered_in_horizon, 0.1, 0.9);
+      e.p_no_order = std::clamp(1.0 - e.p_alive * p_order, 0.0, 1.0);
+    }
+  }
   return e;
 }
 

@@ -8,6 +8,10 @@
 // shrinks with the number of orders seen, as in BG/NBD). Silence longer than
 // the rhythm explains shifts the odds towards "left", by Bayes' rule.
 // Accounts with too few orders borrow the typical gap of their tier.
+// A seasonal buyer's off-season is recognised: when every earlier year the
+// history covers was just as silent over the same dates and the account
+// ordered again afterwards, the silence is not evidence of leaving, and the
+// probability of no order follows what it did in the same weeks before.
 #ifndef PULSE_SIDECAR_ENGINE_CADENCE_MODEL_H_
 #define PULSE_SIDECAR_ENGINE_CADENCE_MODEL_H_
 
@@ -26,6 +30,10 @@ struct CadenceEstimate {
   double days_since_last = 0;
   double p_alive = 0;
   double p_no_order = 0;  // within the horizon
+  // The silence since the last order matches the account's own previous
+  // years: it was just as silent at this time of year and then ordered again.
+  bool seasonal_silence = false;
+  int seasonal_years = 0;  // how many earlier years showed it
 };
 
 struct CadenceParams {

@@ -51,10 +51,15 @@ double Effectiveness(const ContactPolicy& policy, ActionKind a) {
   return it == policy.effectiveness.end() ? 0.2 : it->second;
 }
 
+// Risk actions need a churn probability above the threshold, except where
+// the reason is a leading indicator the order rhythm cannot show yet: a
+// seller who left, complaints piling up, or a key or mid account whose
+// relationship has gone quiet.
 bool NeedsRiskThreshold(const AccountAssessment& a) {
-  // A seller who left is a reason to call whatever the order rhythm says.
+  if (a.action == ActionKind::kServiceRecovery) return false;
   for (const Signal& s : a.signals) {
     if (s.id == kSignalOwnerInactive) return false;
+    if (s.id == kSignalContactGap && a.tier != Tier::kTail && a.action == ActionKind::kCheckIn) return false;
   }
   return true;
 }

@@ -82,6 +82,7 @@ std::optional<Signal> StoppedOrdering(const AccountFacts& f, const SignalPolicy&
   const CadenceEstimate& c = f.cadence;
   if (!c.has_orders) return std::nullopt;
   const double d = c.days_since_last;
+  if (c.seasonal_silence) return std::nullopt;  // its usual off-season
   if (c.own_cadence) {
     const double threshold = std::max<double>(p.overdue_min_days, p.overdue_ratio * c.typical_gap_days);
     if (d < threshold) return std::nullopt;
@@ -171,7 +172,10 @@ std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, con
       repeat_count = n;
     }
   }
-  if (in_window <= p.complaint_rise_ratio * std::max(baseline, 0.5) && repeat_count == 0) return std::nullopt;
+  // Rising means clearly above the account's own rate (a ratio and at least
+  // two more than usual), unless one category keeps coming back unresolved.
+  const bool rising = in_window > p.complaint_rise_ratio * std::max(baseline, 0.5) && in_window >= baseline + 2.0;
+  if (!rising && repeat_count == 0) return std::nullopt;
   Signal s;
   s.id = kSignalComplaintsRising;
   s.strength = Clamp01(0.4 + 0.15 * (in_window - p.complaint_min_cases) + 0.1 * open_in_window +

@@ -118,6 +118,19 @@ TEST(Planner, NoSecondTaskForTheSameReasonWithinTheCooldown) {
   EXPECT_EQ(Plan(b.data(), EngineConfig{}, "2025-11-25", {open}).plan.planned, 1);
 }
 
+TEST(Planner, ComplaintsGetServiceRecoveryEvenWhileOrdersContinue) {
+  CustomerBuilder b;
+  b.User("u1");
+  b.Account("c", "u1").Orders("c", "2024-01-01", "2025-11-20", 14, 400);
+  b.CaseOpened("c", "2025-10-15", "quality", true).CaseOpened("c", "2025-11-10", "quality", true);
+  Planned p = Plan(b.data(), EngineConfig{}, "2025-11-25");
+  const QueueItem* q = ItemFor(p, "c");
+  ASSERT_NE(q, nullptr);
+  EXPECT_LT(p.portfolio.Find("c")->churn_probability, EngineConfig{}.contact.min_churn_probability);
+  EXPECT_EQ(q->action, ActionKind::kServiceRecovery);
+  EXPECT_EQ(q->status, PlanStatus::kTaskPlanned);
+}
+
 TEST(Planner, DoNotContactIsSuppressed) {
   CustomerBuilder b = StoppedAccounts("a", 1, "u1");
   b.User("u1");

@@ -91,9 +91,28 @@ TEST(Scorer, SeasonalBuyerIsComparedWithItsOwnSeason) {
     }
   }
   // December: no orders since August, as every year. Volume vs the same
-  // period last year is unchanged.
+  // period last year is unchanged, and the silence is its off-season.
   Portfolio p = Score(b.data(), "2025-12-15");
   EXPECT_EQ(FindSignal(*p.Find("s"), kSignalVolumeFalling), nullptr);
+  EXPECT_EQ(FindSignal(*p.Find("s"), kSignalStoppedOrdering), nullptr);
+  EXPECT_EQ(p.Find("s")->action, ActionKind::kNone);
+  // Its season starts in March; by late May 2026 with no order, it is missing
+  // its own season: now the silence counts.
+  Portfolio late = Score(b.data(), "2026-05-25");
+  EXPECT_NE(FindSignal(*late.Find("s"), kSignalStoppedOrdering), nullptr);
+  EXPECT_GT(late.Find("s")->churn_probability, p.Find("s")->churn_probability);
+}
+
+TEST(CadenceModel, SeasonalSilenceNeedsEveryCoveredYearToAgree) {
+  // Ordered year-round in 2023 and 2024, then only in spring-summer 2025:
+  // the autumn silence is new, not a season.
+  std::vector<OrderDay> days;
+  const int64_t jan2023 = EpochDay(Day("2023-01-10"));
+  for (int64_t d = jan2023; d < EpochDay(Day("2025-01-01")); d += 30) days.push_back({d, 100});
+  for (int64_t d = EpochDay(Day("2025-03-10")); d < EpochDay(Day("2025-08-20")); d += 30) days.push_back({d, 100});
+  const CadenceEstimate e = EstimateCadence(days, EpochDay(Day("2025-12-15")), CadenceParams{});
+  EXPECT_FALSE(e.seasonal_silence);
+  EXPECT_GT(e.p_no_order, 0.8);
 }
 
 TEST(Scorer, VolumeFallingAgainstLastYear) {
@@ -124,6 +143,17 @@ TEST(Scorer, RepeatedUnresolvedComplaintsLeadToServiceRecovery) {
   EXPECT_THAT(s->evidence, HasSubstr("about delivery"));
   EXPECT_EQ(a->action, ActionKind::kServiceRecovery);
   EXPECT_EQ(a->open_cases, 2);
+}
+
+TEST(Scorer, ComplaintsAtTheUsualRateAreNotRising) {
+  CustomerBuilder b;
+  b.User("u1").Account("c", "u1").Orders("c", "2024-01-01", "2025-11-20", 14, 400);
+  // About two closed cases a quarter all year, and two this quarter.
+  for (const char* d : {"2024-12-01", "2025-01-15", "2025-03-01", "2025-04-10", "2025-06-01", "2025-07-20"}) {
+    b.CaseOpened("c", d, d[6] == '1' ? "delivery" : "invoicing", false);
+  }
+  b.CaseOpened("c", "2025-09-10", "delivery", false).CaseOpened("c", "2025-10-20", "invoicing", false);
+  EXPECT_EQ(FindSignal(*Score(b.data(), "2025-11-25").Find("c"), kSignalComplaintsRising), nullptr);
 }
 
 TEST(Scorer, ContactGapOnlyWhenTheCrmHasActivities) {
