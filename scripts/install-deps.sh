@@ -14,6 +14,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The chart tests fetch the Helm CLI through npm and read manifests with
+# PyYAML. A machine that already has them (from anywhere) keeps its own.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 && python3 -c "import yaml" 2>/dev/null || missing+=(python3 python3-yaml)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0

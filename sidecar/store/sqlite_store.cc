@@ -1,0 +1,1399 @@
+#include "sidecar/store/sqlite_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <iterator>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "sidecar/common/logging.h"
+#include "sidecar/store/sqlite_connection.h"
+
+namespace pulse {
+namespace {
+
+using store_internal::SqliteConnection;
+using store_internal::SqliteStatement;
+using store_internal::SqliteTransaction;
+
+#define PULSE_STORE_RETURN_IF_ERROR(expr)   \
+  do {                                      \
+    absl::Status _pulse_status = (expr);    \
+    if (!_pulse_status.ok()) return _pulse_status; \
+  } while (0)
+
+#define PULSE_STORE_CONCAT_INNER(a, b) a##b
+#define PULSE_STORE_CONCAT(a, b) PULSE_STORE_CONCAT_INNER(a, b)
+#define PULSE_STORE_ASSIGN_OR_RETURN(lhs, expr) \
+  PULSE_STORE_ASSIGN_OR_RETURN_IMPL(PULSE_STORE_CONCAT(_pulse_status_or_, __LINE__), lhs, expr)
+#define PULSE_STORE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                      \
+  if (!tmp.ok()) return tmp.status();                     \
+  lhs = std::move(*tmp)
+
+// How long a call waits for another process (a second sidecar, the sqlite3
+// shell) to release the file before failing with Unavailable.
+constexpr int kBusyTimeoutMillis = 5000;
+
+// Connection settings, applied on every open.
+//  - synchronous=FULL: in WAL mode this costs one fsync of the log per
+//    commit, and buys durability of every commit across power loss, which
+//    the outbox rule needs (an intent must be on disk before the CRM is
+//    written). Bulk syncs are one transaction each, so they pay it once.
+//  - journal_size_limit: after a big sync the log is truncated back to
+//    64 MiB at the next checkpoint instead of keeping its peak size.
+//  - cache_size: 32 MiB of page cache (negative = KiB) keeps the indexes of
+//    a million-order sync in memory.
+constexpr char kConnectionSettings[] =
+    "PRAGMA foreign_keys = ON;"  // for any foreign key a later migration adds
+    "PRAGMA synchronous = FULL;"
+    "PRAGMA journal_size_limit = 67108864;"
+    "PRAGMA cache_size = -65536;"
+    "PRAGMA temp_store = MEMORY;";
+
+absl::Status DataLoss(const SqliteConnection& db, absl::string_view table, absl::string_view id,
+                      absl::string_view problem) {
+  return absl::DataLossError(
+      absl::StrCat("store ", db.path(), ": ", table, " row '", id, "': ", problem));
+}
+
+// --- Encodings -------------------------------------------------------------
+
+std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// See account_snapshots in sqlite_schema.cc: each id followed by ';', with
+// '\' and ';' escaped. Unambiguous for any bytes, including empty ids.
+std::string EncodeContactIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    for (char c : id) {
+      if (c == '\\' || c == ';') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back(';');
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> DecodeContactIds(absl::string_view text) {
+  std::vector<std::string> ids;
+  std::string current;
+  bool escaped = false;
+  for (char c : text) {
+    if (escaped) {
+      current.push_back(c);
+      escaped = false;
+    } else if (c == '\\') {
+      escaped = true;
+    } else if (c == ';') {
+      ids.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (escaped || !current.empty()) return std::nullopt;  // an unterminated id
+  return ids;
+}
+
+std::optional<DeliveryStatus> ParseDeliveryStatus(absl::string_view s) {
+  if (s == "pending") return DeliveryStatus::kPending;
+  if (s == "delivered") return DeliveryStatus::kDelivered;
+  if (s == "failed") return DeliveryStatus::kFailed;
+  return std::nullopt;
+}
+
+// --- CRM record tables -------------------------------------------------------
+//
+// RecordTable<T> names the table and columns of one record type, binds a
+// record to parameters ?p+1.. in column order, and reads one back from a
+// row in the same order. The first column is always the id. The SQL is derived
+// from the column list (TableSql), so the three cannot drift apart.
+
+template <typename T>
+struct RecordTable;
+
+template <>
+struct RecordTable<User> {
+  static constexpr Entity kEntity = Entity::kUsers;
+  static constexpr char kTable[] = "users";
+  static constexpr const char* kColumns[] = {"id", "name", "email", "active", "weekly_capacity"};
+
+  static void Bind(SqliteStatement& q, int p, const User& u) {
+    q.Bind(p + 1, u.id);
+    q.Bind(p + 2, u.name);
+    q.Bind(p + 3, u.email);
+    q.Bind(p + 4, u.active);
+    if (u.weekly_capacity.has_value()) {
+      q.Bind(p + 5, *u.weekly_capacity);
+    } else {
+      q.BindNull(p + 5);
+    }
+  }
+  static absl::Status Read(const SqliteConnection&, const SqliteStatement& q, User* u) {
+    u->id = q.Text(0);
+    u->name = q.Text(1);
+    u->email = q.Text(2);
+    u->active = q.Bool(3);
+    if (!q.IsNull(4)) u->weekly_capacity = static_cast<int>(q.Int64(4));
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<Account> {
+  static constexpr Entity kEntity = Entity::kAccounts;
+  static constexpr char kTable[] = "accounts";
+  static constexpr const char* kColumns[] = {"id",         "name",     "owner_id",      "industry",
+                                             "country",    "created_at", "crm_tier", "do_not_contact"};
+
+  static void Bind(SqliteStatement& q, int p, const Account& a) {
+    q.Bind(p + 1, a.id);
+    q.Bind(p + 2, a.name);
+    q.Bind(p + 3, a.owner_id);
+    q.Bind(p + 4, a.industry);
+    q.Bind(p + 5, a.country);
+    q.Bind(p + 6, a.created_at);
+    q.Bind(p + 7, TierName(a.crm_tier));
+    q.Bind(p + 8, a.do_not_contact);
+  }
+  static absl::Status Read(const SqliteConnection& db, const SqliteStatement& q, Account* a) {
+    a->id = q.Text(0);
+    a->name = q.Text(1);
+    a->owner_id = q.Text(2);
+    a->industry = q.Text(3);
+    a->country = q.Text(4);
+    a->created_at = q.OptionalTime(5);
+    const std::optional<Tier> tier = ParseTier(q.TextView(6));
+    if (!tier.has_value()) {
+      return DataLoss(db, "accounts", a->id, absl::StrCat("unknown crm_tier '", q.TextView(6), "'"));
+    }
+    a->crm_tier = *tier;
+    a->do_not_contact = q.Bool(7);
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<Contact> {
+  static constexpr Entity kEntity = Entity::kContacts;
+  static constexpr char kTable[] = "contacts";
+  static constexpr const char* kColumns[] = {"id",   "account_id", "name",      "email",
+                                             "role", "active",     "updated_at"};
+
+  static void Bind(SqliteStatement& q, int p, const Contact& c) {
+    q.Bind(p + 1, c.id);
+    q.Bind(p + 2, c.account_id);
+    q.Bind(p + 3, c.name);
+    q.Bind(p + 4, c.email);
+    q.Bind(p + 5, c.role);
+    q.Bind(p + 6, c.active);
+    q.Bind(p + 7, c.updated_at);
+  }
+  static absl::Status Read(const SqliteConnection&, const SqliteStatement& q, Contact* c) {
+    c->id = q.Text(0);
+    c->account_id = q.Text(1);
+    c->name = q.Text(2);
+    c->email = q.Text(3);
+    c->role = q.Text(4);
+    c->active = q.Bool(5);
+    c->updated_at = q.OptionalTime(6);
+    return absl::OkStatus();
+  }
+};
+
+// The order's own row; its lines are in order_lines (see OrderLines below).
+template <>
+struct RecordTable<Order> {
+  static constexpr Entity kEntity = Entity::kOrders;
+  static constexpr char kTable[] = "orders";
+  static constexpr const char* kColumns[] = {"id", "account_id", "ordered_at", "amount", "currency"};
+
+  static void Bind(SqliteStatement& q, int p, const Order& o) {
+    q.Bind(p + 1, o.id);
+    q.Bind(p + 2, o.account_id);
+    q.Bind(p + 3, o.ordered_at);
+    q.Bind(p + 4, o.amount);
+    q.Bind(p + 5, o.currency);
+  }
+  static absl::Status Read(const SqliteConnection&, const SqliteStatement& q, Order* o) {
+    o->id = q.Text(0);
+    o->account_id = q.Text(1);
+    o->ordered_at = q.Time(2);
+    o->amount = q.Double(3);
+    o->currency = q.Text(4);
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<Case> {
+  static constexpr Entity kEntity = Entity::kCases;
+  static constexpr char kTable[] = "cases";
+  static constexpr const char* kColumns[] = {"id",     "account_id", "opened_at", "first_response_at",
+                                             "closed_at", "status",  "category",  "priority",
+                                             "subject"};
+
+  static void Bind(SqliteStatement& q, int p, const Case& c) {
+    q.Bind(p + 1, c.id);
+    q.Bind(p + 2, c.account_id);
+    q.Bind(p + 3, c.opened_at);
+    q.Bind(p + 4, c.first_response_at);
+    q.Bind(p + 5, c.closed_at);
+    q.Bind(p + 6, c.status);
+    q.Bind(p + 7, c.category);
+    q.Bind(p + 8, c.priority);
+    q.Bind(p + 9, c.subject);
+  }
+  static absl::Status Read(const SqliteConnection&, const SqliteStatement& q, Case* c) {
+    c->id = q.Text(0);
+    c->account_id = q.Text(1);
+    c->opened_at = q.Time(2);
+    c->first_response_at = q.OptionalTime(3);
+    c->closed_at = q.OptionalTime(4);
+    c->status = q.Text(5);
+    c->category = q.Text(6);
+    c->priority = q.Text(7);
+    c->subject = q.Text(8);
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<Activity> {
+  static constexpr Entity kEntity = Entity::kActivities;
+  static constexpr char kTable[] = "activities";
+  static constexpr const char* kColumns[] = {"id",          "account_id", "type",   "direction",
+                                             "occurred_at", "user_id",    "subject"};
+
+  static void Bind(SqliteStatement& q, int p, const Activity& a) {
+    q.Bind(p + 1, a.id);
+    q.Bind(p + 2, a.account_id);
+    q.Bind(p + 3, ActivityTypeName(a.type));
+    q.Bind(p + 4, DirectionName(a.direction));
+    q.Bind(p + 5, a.occurred_at);
+    q.Bind(p + 6, a.user_id);
+    q.Bind(p + 7, a.subject);
+  }
+  static absl::Status Read(const SqliteConnection& db, const SqliteStatement& q, Activity* a) {
+    a->id = q.Text(0);
+    a->account_id = q.Text(1);
+    const std::optional<ActivityType> type = ParseActivityType(q.TextView(2));
+    if (!type.has_value()) {
+      return DataLoss(db, "activities", a->id, absl::StrCat("unknown type '", q.TextView(2), "'"));
+    }
+    a->type = *type;
+    const std::optional<Direction> direction = ParseDirection(q.TextView(3));
+    if (!direction.has_value()) {
+      return DataLoss(db, "activities", a->id,
+                      absl::StrCat("unknown direction '", q.TextView(3), "'"));
+    }
+    a->direction = *direction;
+    a->occurred_at = q.Time(4);
+    a->user_id = q.Text(5);
+    a->subject = q.Text(6);
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<EngagementPeriod> {
+  static constexpr Entity kEntity = Entity::kEngagement;
+  static constexpr char kTable[] = "engagement";
+  static constexpr const char* kColumns[] = {"id",   "account_id", "period_start",
+                                             "sent", "opened",     "clicked"};
+
+  static void Bind(SqliteStatement& q, int p, const EngagementPeriod& e) {
+    q.Bind(p + 1, e.id);
+    q.Bind(p + 2, e.account_id);
+    q.Bind(p + 3, FormatDay(e.period_start));  // a temporary: copied
+    q.Bind(p + 4, e.sent);
+    q.Bind(p + 5, e.opened);
+    q.Bind(p + 6, e.clicked);
+  }
+  static absl::Status Read(const SqliteConnection& db, const SqliteStatement& q,
+                           EngagementPeriod* e) {
+    e->id = q.Text(0);
+    e->account_id = q.Text(1);
+    if (!absl::ParseCivilTime(q.TextView(2), &e->period_start)) {
+      return DataLoss(db, "engagement", e->id,
+                      absl::StrCat("period_start '", q.TextView(2), "' is not a YYYY-MM-DD day"));
+    }
+    e->sent = q.Int64(3);
+    e->opened = q.Int64(4);
+    e->clicked = q.Int64(5);
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct RecordTable<Feedback> {
+  static constexpr Entity kEntity = Entity::kFeedback;
+  static constexpr char kTable[] = "feedback";
+  static constexpr const char* kColumns[] = {"id",    "account_id", "received_at",
+                                             "score", "scale",      "comment"};
+
+  static void Bind(SqliteStatement& q, int p, const Feedback& f) {
+    q.Bind(p + 1, f.id);
+    q.Bind(p + 2, f.account_id);
+    q.Bind(p + 3, f.received_at);
+    q.Bind(p + 4, f.score);
+    q.Bind(p + 5, FeedbackScaleName(f.scale));
+    q.Bind(p + 6, f.comment);
+  }
+  static absl::Status Read(const SqliteConnection& db, const SqliteStatement& q, Feedback* f) {
+    f->id = q.Text(0);
+    f->account_id = q.Text(1);
+    f->received_at = q.Time(2);
+    f->score = q.Double(3);
+    const std::optional<FeedbackScale> scale = ParseFeedbackScale(q.TextView(4));
+    if (!scale.has_value()) {
+      return DataLoss(db, "feedback", f->id, absl::StrCat("unknown scale '", q.TextView(4), "'"));
+    }
+    f->scale = *scale;
+    f->comment = q.Text(5);
+    return absl::OkStatus();
+  }
+};
+
+// "(?1, ?2), (?3, ?4)": the VALUES of a multi-row INSERT.
+std::string ValuesList(int rows, int columns) {
+  std::string out;
+  for (int row = 0; row < rows; ++row) {
+    absl::StrAppend(&out, row == 0 ? "(" : ", (");
+    for (int column = 0; column < columns; ++column) {
+      absl::StrAppend(&out, column == 0 ? "?" : ", ?", row * columns + column + 1);
+    }
+    out.push_back(')');
+  }
+  return out;
+}
+
+// Writes rows through a one-row INSERT and its multi-row form: Add() queues
+// a row, and every kRowsPerStatement rows run as one execution, which costs
+// little more than a single row's (a first sync writes millions of rows).
+// Flush() writes what is queued. A row, and what it points to, must outlive
+// the Flush() that writes it.
+template <typename Row>
+class BatchedInsert {
+ public:
+  static constexpr int kRowsPerStatement = 32;
+  // Binds `row` to parameters ?p+1, ?p+2, ...
+  using BindFn = void (*)(SqliteStatement& q, int p, const Row& row);
+
+  BatchedInsert(SqliteStatement many, SqliteStatement one, int params_per_row, BindFn bind)
+      : many_(std::move(many)), one_(std::move(one)), params_per_row_(params_per_row), bind_(bind) {
+    pending_.reserve(kRowsPerStatement);
+  }
+
+  absl::Status Add(Row row) {
+    pending_.push_back(std::move(row));
+    if (pending_.size() < kRowsPerStatement) return absl::OkStatus();
+    many_.Reset();
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      bind_(many_, static_cast<int>(i) * params_per_row_, pending_[i]);
+    }
+    PULSE_STORE_RETURN_IF_ERROR(many_.Run());
+    pending_.clear();
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    for (const Row& row : pending_) {
+      one_.Reset();
+      bind_(one_, 0, row);
+      PULSE_STORE_RETURN_IF_ERROR(one_.Run());
+    }
+    pending_.clear();
+    return absl::OkStatus();
+  }
+
+  // The rows of the failed write, after Add() or Flush() failed.
+  const std::vector<Row>& pending() const { return pending_; }
+
+ private:
+  SqliteStatement many_;
+  SqliteStatement one_;
+  const int params_per_row_;
+  const BindFn bind_;
+  std::vector<Row> pending_;
+};
+
+// The statements of one record table, made from its column list.
+struct TableSql {
+  // Insert, or update a stored row only when some value differs, so a
+  // snapshot that repeats what is stored writes nothing. For one row, and
+  // for BatchedInsert's kRowsPerStatement rows.
+  std::string upsert_one;
+  std::string upsert_many;
+  std::string remove;        // ?1 = id
+  std::string select_all;    // every row, ordered by id
+  std::string select_ids;    // every id, ordered
+  std::string is_empty;      // one row: 1 when the table has no rows
+  std::string list_indexes;  // name, sql of its secondary indexes
+};
+
+template <typename T>
+const TableSql& SqlFor() {
+  static const TableSql* const sql = [] {
+    using Table = RecordTable<T>;
+    const int n = static_cast<int>(std::size(Table::kColumns));
+    std::vector<std::string> assignments, excluded;
+    for (int i = 1; i < n; ++i) {  // all but the id
+      assignments.push_back(absl::StrCat(Table::kColumns[i], " = excluded.", Table::kColumns[i]));
+      excluded.push_back(absl::StrCat("excluded.", Table::kColumns[i]));
+    }
+    const std::string columns = absl::StrJoin(Table::kColumns, ", ");
+    const std::string values = absl::StrJoin(std::begin(Table::kColumns) + 1, std::end(Table::kColumns), ", ");
+    const std::string insert = absl::StrCat("INSERT INTO ", Table::kTable, " (", columns, ") VALUES ");
+    const std::string on_conflict = absl::StrCat(
+        " ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(assignments, ", "), " WHERE (", values,
+        ") IS NOT (", absl::StrJoin(excluded, ", "), ")");
+    auto* out = new TableSql;
+    out->upsert_one = absl::StrCat(insert, ValuesList(1, n), on_conflict);
+    out->upsert_many =
+        absl::StrCat(insert, ValuesList(BatchedInsert<const T*>::kRowsPerStatement, n), on_conflict);
+    out->remove = absl::StrCat("DELETE FROM ", Table::kTable, " WHERE id = ?1");
+    out->select_all = absl::StrCat("SELECT ", columns, " FROM ", Table::kTable, " ORDER BY id");
+    out->select_ids = absl::StrCat("SELECT id FROM ", Table::kTable, " ORDER BY id");
+    out->is_empty = absl::StrCat("SELECT NOT EXISTS (SELECT 1 FROM ", Table::kTable, ")");
+    out->list_indexes = absl::StrCat(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = '",
+        Table::kTable, "' ORDER BY name");
+    return out;
+  }();
+  return *sql;
+}
+
+// The first 8 bytes of `id`, big-endian, zero-padded: comparing these
+// orders like comparing the strings, except that ties need a full compare.
+inline uint64_t IdPrefix(const std::string& id) {
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    prefix = (prefix << 8) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0);
+  }
+  return prefix;
+}
+
+// The records to write, each id once (the last listed wins), in id order:
+// the tables are b-trees keyed by id, so sorted writes fill pages in order
+// instead of jumping around, and the snapshot sweep can merge.
+template <typename T>
+std::vector<const T*> SortedUniqueById(const std::vector<T>& records) {
+  auto by_id = [](const T& a, const T& b) { return a.id < b.id; };
+  std::vector<const T*> sorted;
+  sorted.reserve(records.size());
+  if (std::is_sorted(records.begin(), records.end(), by_id)) {  // adapters often read in id order
+    for (const T& r : records) sorted.push_back(&r);
+  } else {
+    // Sorting by an inline prefix first keeps most comparisons off the
+    // heap: several times faster than comparing strings for a million
+    // uuid-like ids.
+    struct Key {
+      uint64_t prefix;
+      const T* record;
+    };
+    std::vector<Key> keys;
+    keys.reserve(records.size());
+    for (const T& r : records) keys.push_back({IdPrefix(r.id), &r});
+    std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return a.record->id < b.record->id;
+    });
+    for (const Key& key : keys) sorted.push_back(key.record);
+  }
+  // Of each run of equal ids keep the last, which stable sorting left last.
+  size_t kept = 0;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i + 1 < sorted.size() && sorted[i + 1]->id == sorted[i]->id) continue;
+    sorted[kept++] = sorted[i];
+  }
+  sorted.resize(kept);
+  return sorted;
+}
+
+// Index maintenance dominates a big first load (a million random inserts
+// into orders_by_account). Into an empty table, dropping the secondary
+// indexes and building them afterwards, from sorted data, is several times
+// faster; inside the transaction, a failure restores them.
+constexpr size_t kBulkLoadMinRecords = 10000;
+
+absl::StatusOr<std::vector<std::string>> DropIndexes(SqliteConnection& db,
+                                                     absl::string_view operation,
+                                                     const std::string& list_sql) {
+  std::vector<std::string> names, definitions;
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q, db.Prepare(operation, list_sql));
+    while (true) {
+      PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+      if (!row) break;
+      names.push_back(q.Text(0));
+      definitions.push_back(q.Text(1));
+    }
+  }
+  for (const std::string& name : names) {
+    PULSE_STORE_RETURN_IF_ERROR(
+        db.Exec(operation, absl::StrCat("DROP INDEX \"", name, "\"").c_str()));
+  }
+  return definitions;
+}
+
+// Deletes the stored rows whose ids are not in `listed` (sorted, unique).
+// One ordered scan of the ids, merged with the list; then the deletions.
+template <typename T>
+absl::Status DeleteUnlisted(SqliteConnection& db, absl::string_view operation,
+                            const std::vector<const T*>& listed) {
+  const TableSql& sql = SqlFor<T>();
+  std::vector<std::string> stale;
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement ids, db.Prepare(operation, sql.select_ids));
+    size_t next = 0;
+    while (true) {
+      PULSE_STORE_ASSIGN_OR_RETURN(const bool row, ids.Step());
+      if (!row) break;
+      // ORDER BY uses the BINARY collation (memcmp), which is also how
+      // std::string and absl::string_view compare.
+      const absl::string_view id = ids.TextView(0);
+      while (next < listed.size() && absl::string_view(listed[next]->id) < id) ++next;
+      if (next < listed.size() && listed[next]->id == id) continue;
+      stale.emplace_back(id);
+    }
+  }
+  PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement remove, db.Prepare(operation, sql.remove));
+  for (const std::string& id : stale) {
+    remove.Reset();
+    remove.Bind(1, id);
+    PULSE_STORE_RETURN_IF_ERROR(remove.Run());
+  }
+  return absl::OkStatus();
+}
+
+bool SameLine(const SqliteStatement& q, const OrderLine& line) {
+  return q.TextView(0) == line.sku && q.TextView(1) == line.product &&
+         q.Double(2) == line.quantity && q.Double(3) == line.amount;
+}
+
+// One line of an order, for BatchedInsert.
+struct LineRow {
+  const Order* order;
+  size_t index;
+};
+
+void BindLineRow(SqliteStatement& q, int p, const LineRow& row) {
+  const OrderLine& line = row.order->lines[row.index];
+  q.Bind(p + 1, row.order->id);
+  q.Bind(p + 2, static_cast<int64_t>(row.index));
+  q.Bind(p + 3, line.sku);
+  q.Bind(p + 4, line.product);
+  q.Bind(p + 5, line.quantity);
+  q.Bind(p + 6, line.amount);
+}
+
+absl::StatusOr<BatchedInsert<LineRow>> MakeLineWriter(SqliteConnection& db,
+                                                      absl::string_view operation) {
+  constexpr int kColumns = 6;
+  static const auto* const sql = [] {
+    const std::string insert =
+        "INSERT INTO order_lines (order_id, line_no, sku, product, quantity, amount) VALUES ";
+    return new std::pair<std::string, std::string>(
+        absl::StrCat(insert, ValuesList(BatchedInsert<LineRow>::kRowsPerStatement, kColumns)),
+        absl::StrCat(insert, ValuesList(1, kColumns)));
+  }();
+  PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement many, db.Prepare(operation, sql->first));
+  PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement one, db.Prepare(operation, sql->second));
+  return BatchedInsert<LineRow>(std::move(many), std::move(one), kColumns, BindLineRow);
+}
+
+// Makes the stored lines of each order its `lines`, writing only where they
+// differ. `none_stored`: the caller knows no order has lines yet.
+absl::Status ReplaceOrderLines(SqliteConnection& db, absl::string_view operation,
+                               const std::vector<const Order*>& orders, bool none_stored) {
+  PULSE_STORE_ASSIGN_OR_RETURN(
+      SqliteStatement read,
+      db.Prepare(operation,
+                 "SELECT sku, product, quantity, amount FROM order_lines WHERE order_id = ?1"
+                 " ORDER BY line_no"));
+  PULSE_STORE_ASSIGN_OR_RETURN(
+      SqliteStatement remove, db.Prepare(operation, "DELETE FROM order_lines WHERE order_id = ?1"));
+  PULSE_STORE_ASSIGN_OR_RETURN(BatchedInsert<LineRow> writer, MakeLineWriter(db, operation));
+  for (const Order* order : orders) {
+    if (!none_stored) {
+      read.Reset();
+      read.Bind(1, order->id);
+      size_t same = 0;
+      bool any_stored = false;
+      bool differs = false;
+      while (true) {
+        PULSE_STORE_ASSIGN_OR_RETURN(const bool row, read.Step());
+        if (!row) break;
+        any_stored = true;
+        if (same < order->lines.size() && SameLine(read, order->lines[same])) {
+          ++same;
+        } else {
+          differs = true;
+          break;
+        }
+      }
+      read.Reset();
+      if (!differs && same == order->lines.size()) continue;  // as stored
+      if (any_stored) {
+        remove.Reset();
+        remove.Bind(1, order->id);
+        PULSE_STORE_RETURN_IF_ERROR(remove.Run());
+      }
+    }
+    for (size_t i = 0; i < order->lines.size(); ++i) {
+      PULSE_STORE_RETURN_IF_ERROR(writer.Add({order, i}));
+    }
+  }
+  return writer.Flush();
+}
+
+template <typename T>
+absl::Status ApplyBatch(SqliteConnection& db, const ChangeBatch<T>& batch) {
+  using Table = RecordTable<T>;
+  const TableSql& sql = SqlFor<T>();
+  const std::string operation = absl::StrCat("apply ", EntityName(Table::kEntity));
+  SqliteTransaction transaction(db);
+  PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(operation));
+
+  auto T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  const std::vector<const T*> records = SortedUniqueById(batch.upserts);
+  fprintf(stderr, "sort %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  PULSE_STORE_ASSIGN_OR_RETURN(const int64_t was_empty, db.QueryInt(operation, sql.is_empty.c_str()));
+  const bool bulk_load = was_empty != 0 && records.size() >= kBulkLoadMinRecords;
+  std::vector<std::string> dropped_indexes;
+  if (bulk_load) {
+    PULSE_STORE_ASSIGN_OR_RETURN(dropped_indexes, DropIndexes(db, operation, sql.list_indexes));
+  }
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement many, db.Prepare(operation, sql.upsert_many));
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement one, db.Prepare(operation, sql.upsert_one));
+    BatchedInsert<const T*> writer(
+        std::move(many), std::move(one), static_cast<int>(std::size(Table::kColumns)),
+        [](SqliteStatement& q, int p, const T* const& record) { Table::Bind(q, p, *record); });
+    absl::Status status;
+    for (const T* record : records) {
+      status = writer.Add(record);
+      if (!status.ok()) break;
+    }
+    if (status.ok()) status = writer.Flush();
+    if (!status.ok()) {  // name the records, so a bad one can be found
+      const std::vector<const T*>& failed = writer.pending();
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(), " (writing ", Table::kTable, " '",
+                                       failed.front()->id, "'",
+                                       failed.size() > 1 ? absl::StrCat(" to '", failed.back()->id, "'") : "",
+                                       ")"));
+    }
+  }
+  fprintf(stderr, "upsert %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  if constexpr (std::is_same_v<T, Order>) {
+    PULSE_STORE_RETURN_IF_ERROR(ReplaceOrderLines(db, operation, records, was_empty != 0));
+  }
+  fprintf(stderr, "lines %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  if (batch.full_snapshot) {
+    PULSE_STORE_RETURN_IF_ERROR(DeleteUnlisted(db, operation, records));
+  }
+  // Deletions after upserts: an id in both lists ends deleted. An order's
+  // lines go with it (trigger order_lines_follow_order).
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement remove, db.Prepare(operation, sql.remove));
+    for (const std::string& id : batch.deleted_ids) {
+      remove.Reset();
+      remove.Bind(1, id);
+      PULSE_STORE_RETURN_IF_ERROR(remove.Run());
+    }
+  }
+  fprintf(stderr, "sweep+del %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  for (const std::string& definition : dropped_indexes) {
+    PULSE_STORE_RETURN_IF_ERROR(db.Exec(operation, definition.c_str()));
+  }
+  fprintf(stderr, "index %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement save,
+        db.Prepare(operation,
+                   "INSERT INTO watermarks (entity, watermark) VALUES (?1, ?2)"
+                   " ON CONFLICT (entity) DO UPDATE SET watermark = excluded.watermark"));
+    save.Bind(1, EntityName(Table::kEntity));
+    save.Bind(2, batch.watermark);
+    PULSE_STORE_RETURN_IF_ERROR(save.Run());
+  }
+  absl::Status st = transaction.Commit();
+  fprintf(stderr, "commit %s\n", absl::FormatDuration(absl::Seconds(double(std::clock())/CLOCKS_PER_SEC)-T0).c_str()); T0 = absl::Seconds(double(std::clock())/CLOCKS_PER_SEC);
+  return st;
+}
+
+template <typename T>
+absl::Status LoadTable(SqliteConnection& db, absl::string_view operation, std::vector<T>* out) {
+  PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q, db.Prepare(operation, SqlFor<T>().select_all));
+  while (true) {
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return absl::OkStatus();
+    T record;
+    PULSE_STORE_RETURN_IF_ERROR(RecordTable<T>::Read(db, q, &record));
+    out->push_back(std::move(record));
+  }
+}
+
+// Attaches the stored lines to `orders`, which are sorted by id. Both scans
+// run in id order, so this is a merge: one pass over each table, no lookups
+// and no hash map.
+absl::Status LoadOrderLines(SqliteConnection& db, absl::string_view operation,
+                            std::vector<Order>* orders) {
+  PULSE_STORE_ASSIGN_OR_RETURN(
+      SqliteStatement q,
+      db.Prepare(operation,
+                 "SELECT order_id, sku, product, quantity, amount FROM order_lines"
+                 " ORDER BY order_id, line_no"));
+  size_t next = 0;
+  while (true) {
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return absl::OkStatus();
+    const absl::string_view order_id = q.TextView(0);  // BINARY order, as in DeleteUnlisted
+    while (next < orders->size() && absl::string_view((*orders)[next].id) < order_id) ++next;
+    if (next == orders->size()) return absl::OkStatus();
+    Order& order = (*orders)[next];
+    if (order.id != order_id) continue;  // lines without their order: never written
+    OrderLine& line = order.lines.emplace_back();
+    line.sku = q.Text(1);
+    line.product = q.Text(2);
+    line.quantity = q.Double(3);
+    line.amount = q.Double(4);
+  }
+}
+
+
+// --- Ledgers -----------------------------------------------------------------
+
+#define PULSE_STORE_TASK_COLUMNS                                                           \
+  "key, account_id, assignee_id, type, due_at, subject, description, created_at, action, " \
+  "reasons, sweep_id, status, attempts, last_error, next_attempt_at, crm_id, delivered_at"
+
+void BindTask(SqliteStatement& q, const TaskRecord& t) {
+  q.Bind(1, t.request.key);
+  q.Bind(2, t.request.account_id);
+  q.Bind(3, t.request.assignee_id);
+  q.Bind(4, TaskTypeName(t.request.type));
+  q.Bind(5, t.request.due_at);
+  q.Bind(6, t.request.subject);
+  q.Bind(7, t.request.description);
+  q.Bind(8, t.request.created_at);
+  q.Bind(9, t.action);
+  q.Bind(10, t.reasons);
+  q.Bind(11, t.sweep_id);
+  q.Bind(12, DeliveryStatusName(t.status));
+  q.Bind(13, t.attempts);
+  q.Bind(14, t.last_error);
+  q.Bind(15, t.next_attempt_at);
+  q.Bind(16, t.crm_id);
+  q.Bind(17, t.delivered_at);
+}
+
+absl::StatusOr<TaskRecord> ReadTask(const SqliteConnection& db, const SqliteStatement& q) {
+  TaskRecord t;
+  t.request.key = q.Text(0);
+  t.request.account_id = q.Text(1);
+  t.request.assignee_id = q.Text(2);
+  const std::optional<TaskType> type = ParseTaskType(q.TextView(3));
+  if (!type.has_value()) {
+    return DataLoss(db, "tasks", t.request.key, absl::StrCat("unknown type '", q.TextView(3), "'"));
+  }
+  t.request.type = *type;
+  t.request.due_at = q.Time(4);
+  t.request.subject = q.Text(5);
+  t.request.description = q.Text(6);
+  t.request.created_at = q.Time(7);
+  t.action = q.Text(8);
+  t.reasons = q.Text(9);
+  t.sweep_id = q.Int64(10);
+  const std::optional<DeliveryStatus> status = ParseDeliveryStatus(q.TextView(11));
+  if (!status.has_value()) {
+    return DataLoss(db, "tasks", t.request.key,
+                    absl::StrCat("unknown status '", q.TextView(11), "'"));
+  }
+  t.status = *status;
+  t.attempts = static_cast<int>(q.Int64(12));
+  t.last_error = q.Text(13);
+  t.next_attempt_at = q.OptionalTime(14);
+  t.crm_id = q.Text(15);
+  t.delivered_at = q.OptionalTime(16);
+  return t;
+}
+
+#define PULSE_STORE_OWNER_CHANGE_COLUMNS                                                \
+  "key, account_id, from_owner_id, to_owner_id, changed_at, plan_id, status, attempts, " \
+  "last_error, next_attempt_at, delivered_at"
+
+void BindOwnerChange(SqliteStatement& q, const OwnerChangeRecord& c) {
+  q.Bind(1, c.request.key);
+  q.Bind(2, c.request.account_id);
+  q.Bind(3, c.request.from_owner_id);
+  q.Bind(4, c.request.to_owner_id);
+  q.Bind(5, c.request.changed_at);
+  q.Bind(6, c.plan_id);
+  q.Bind(7, DeliveryStatusName(c.status));
+  q.Bind(8, c.attempts);
+  q.Bind(9, c.last_error);
+  q.Bind(10, c.next_attempt_at);
+  q.Bind(11, c.delivered_at);
+}
+
+absl::StatusOr<OwnerChangeRecord> ReadOwnerChange(const SqliteConnection& db,
+                                                  const SqliteStatement& q) {
+  OwnerChangeRecord c;
+  c.request.key = q.Text(0);
+  c.request.account_id = q.Text(1);
+  c.request.from_owner_id = q.Text(2);
+  c.request.to_owner_id = q.Text(3);
+  c.request.changed_at = q.Time(4);
+  c.plan_id = q.Text(5);
+  const std::optional<DeliveryStatus> status = ParseDeliveryStatus(q.TextView(6));
+  if (!status.has_value()) {
+    return DataLoss(db, "owner_changes", c.request.key,
+                    absl::StrCat("unknown status '", q.TextView(6), "'"));
+  }
+  c.status = *status;
+  c.attempts = static_cast<int>(q.Int64(7));
+  c.last_error = q.Text(8);
+  c.next_attempt_at = q.OptionalTime(9);
+  c.delivered_at = q.OptionalTime(10);
+  return c;
+}
+
+// Runs `q` (already bound) and reads every row with `read`.
+template <typename Record, typename ReadFn>
+absl::StatusOr<std::vector<Record>> ReadAll(const SqliteConnection& db, SqliteStatement& q,
+                                            ReadFn read) {
+  std::vector<Record> out;
+  while (true) {
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return out;
+    PULSE_STORE_ASSIGN_OR_RETURN(Record record, read(db, q));
+    out.push_back(std::move(record));
+  }
+}
+
+// Inserts the records whose key is new; returns how many. All-or-nothing.
+template <typename Record, typename BindFn>
+absl::StatusOr<int> InsertNewKeys(SqliteConnection& db, absl::string_view operation,
+                                  const char* sql, const std::vector<Record>& records,
+                                  BindFn bind) {
+  for (const Record& record : records) {
+    if (record.request.key.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("store ", db.path(), ": ", operation,
+                                                     ": a record has an empty key"));
+    }
+  }
+  SqliteTransaction transaction(db);
+  PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(operation));
+  int inserted = 0;
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement insert, db.Prepare(operation, sql));
+    for (const Record& record : records) {
+      insert.Reset();
+      bind(insert, record);
+      PULSE_STORE_RETURN_IF_ERROR(insert.Run());
+      inserted += insert.Changes();
+    }
+  }
+  PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+  return inserted;
+}
+
+absl::Status NotFoundUnlessChanged(const SqliteConnection& db, const SqliteStatement& q,
+                                   absl::string_view what, absl::string_view key) {
+  if (q.Changes() > 0) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("store ", db.path(), ": no ", what, " '", key, "'"));
+}
+
+// --- Account snapshots -------------------------------------------------------
+
+absl::StatusOr<AccountSnapshot> ReadSnapshot(const SqliteConnection& db,
+                                             const SqliteStatement& q) {
+  AccountSnapshot s;
+  s.account_id = q.Text(0);
+  s.owner_id = q.Text(1);
+  std::optional<std::vector<std::string>> ids = DecodeContactIds(q.TextView(2));
+  if (!ids.has_value()) {
+    return DataLoss(db, "account_snapshots", s.account_id,
+                    absl::StrCat("malformed active_contact_ids '", q.TextView(2), "'"));
+  }
+  s.active_contact_ids = std::move(*ids);
+  s.observed_at = q.Time(3);
+  return s;
+}
+
+absl::StatusOr<SweepRecord> ReadSweep(const SqliteConnection&, const SqliteStatement& q) {
+  SweepRecord s;
+  s.id = q.Int64(0);
+  s.started_at = q.Time(1);
+  s.finished_at = q.OptionalTime(2);
+  s.as_of = q.Time(3);
+  s.dry_run = q.Bool(4);
+  s.status = q.Text(5);
+  s.report_json = q.Text(6);
+  return s;
+}
+
+// --- The store ---------------------------------------------------------------
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SqliteConnection> db, int schema_version)
+      : schema_version_(schema_version), db_(std::move(db)) {}
+
+  int SchemaVersion() override { return schema_version_; }
+
+  absl::Status Apply(const ChangeBatch<User>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<Account>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<Contact>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<Order>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<Case>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<Activity>& batch) override { return ApplyLocked(batch); }
+  absl::Status Apply(const ChangeBatch<EngagementPeriod>& batch) override {
+    return ApplyLocked(batch);
+  }
+  absl::Status Apply(const ChangeBatch<Feedback>& batch) override { return ApplyLocked(batch); }
+
+  absl::StatusOr<std::string> GetWatermark(Entity entity) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("get watermark", "SELECT watermark FROM watermarks WHERE entity = ?1"));
+    q.Bind(1, EntityName(entity));
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    return row ? q.Text(0) : std::string();
+  }
+
+  absl::Status ResetWatermarks() override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("reset watermarks", "UPDATE watermarks SET watermark = ''"));
+    return q.Run();
+  }
+
+  absl::StatusOr<CustomerData> LoadCustomerData() override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOperation = "load customer data";
+    SqliteTransaction transaction(*db_);  // one consistent view of all tables
+    PULSE_STORE_RETURN_IF_ERROR(transaction.BeginRead(kOperation));
+    CustomerData data;
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.users));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.accounts));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.contacts));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.orders));
+    PULSE_STORE_RETURN_IF_ERROR(LoadOrderLines(*db_, kOperation, &data.orders));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.cases));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.activities));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.engagement));
+    PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.feedback));
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return data;
+  }
+
+  absl::Status RecordAccountSnapshots(const std::vector<AccountSnapshot>& snapshots) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOperation = "record account snapshots";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOperation));
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement latest,
+          db_->Prepare(kOperation,
+                       "SELECT owner_id, active_contact_ids FROM account_snapshots"
+                       " WHERE account_id = ?1 ORDER BY observed_at DESC, id DESC LIMIT 1"));
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement insert,
+          db_->Prepare(kOperation,
+                       "INSERT INTO account_snapshots (account_id, owner_id, active_contact_ids,"
+                       " observed_at) VALUES (?1, ?2, ?3, ?4)"));
+      for (const AccountSnapshot& snapshot : snapshots) {
+        std::vector<std::string> contact_ids = snapshot.active_contact_ids;
+        std::sort(contact_ids.begin(), contact_ids.end());
+        const std::string encoded = EncodeContactIds(contact_ids);
+
+        latest.Reset();
+        latest.Bind(1, snapshot.account_id);
+        PULSE_STORE_ASSIGN_OR_RETURN(const bool found, latest.Step());
+        // Encodings are canonical (sorted ids, one escape rule), so equal
+        // text means equal contacts.
+        const bool unchanged =
+            found && latest.TextView(0) == snapshot.owner_id && latest.TextView(1) == encoded;
+        latest.Reset();
+        if (unchanged) continue;
+
+        insert.Reset();
+        insert.Bind(1, snapshot.account_id);
+        insert.Bind(2, snapshot.owner_id);
+        insert.Bind(3, encoded);
+        insert.Bind(4, snapshot.observed_at);
+        PULSE_STORE_RETURN_IF_ERROR(insert.Run());
+      }
+    }
+    return transaction.Commit();
+  }
+
+  absl::StatusOr<std::vector<AccountSnapshot>> LatestAccountSnapshots() override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("latest account snapshots",
+                     "SELECT account_id, owner_id, active_contact_ids, observed_at FROM ("
+                     "  SELECT *, row_number() OVER ("
+                     "    PARTITION BY account_id ORDER BY observed_at DESC, id DESC) AS recency"
+                     "  FROM account_snapshots)"
+                     " WHERE recency = 1 ORDER BY account_id"));
+    return ReadAll<AccountSnapshot>(*db_, q, ReadSnapshot);
+  }
+
+  absl::StatusOr<std::vector<AccountSnapshot>> AccountHistory(
+      const std::string& account_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("account history",
+                     "SELECT account_id, owner_id, active_contact_ids, observed_at"
+                     " FROM account_snapshots WHERE account_id = ?1 ORDER BY observed_at, id"));
+    q.Bind(1, account_id);
+    return ReadAll<AccountSnapshot>(*db_, q, ReadSnapshot);
+  }
+
+  absl::StatusOr<int> AddTasks(const std::vector<TaskRecord>& tasks) override {
+    absl::MutexLock lock(&mu_);
+    return InsertNewKeys(*db_, "add tasks",
+                         "INSERT INTO tasks (" PULSE_STORE_TASK_COLUMNS ") VALUES (?1, ?2, ?3, ?4,"
+                         " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                         " ON CONFLICT (key) DO NOTHING",
+                         tasks, BindTask);
+  }
+
+  absl::StatusOr<std::vector<TaskRecord>> DueTasks(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("due tasks",
+                     "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE status = 'pending'"
+                     " AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)"
+                     " ORDER BY created_at, rowid"));
+    q.Bind(1, now);
+    return ReadAll<TaskRecord>(*db_, q, ReadTask);
+  }
+
+  absl::Status MarkTaskDelivered(const std::string& key, const std::string& crm_id,
+                                 absl::Time at) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("mark task delivered",
+                     "UPDATE tasks SET status = 'delivered', crm_id = ?2, delivered_at = ?3,"
+                     " next_attempt_at = NULL WHERE key = ?1"));
+    q.Bind(1, key);
+    q.Bind(2, crm_id);
+    q.Bind(3, at);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return NotFoundUnlessChanged(*db_, q, "task", key);
+  }
+
+  absl::Status MarkTaskAttemptFailed(const std::string& key, const std::string& error,
+                                     absl::Time next_attempt_at, bool permanent) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("mark task attempt failed",
+                     "UPDATE tasks SET attempts = attempts + 1, last_error = ?2,"
+                     " status = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END,"
+                     " next_attempt_at = CASE WHEN ?4 THEN NULL ELSE ?3 END WHERE key = ?1"));
+    q.Bind(1, key);
+    q.Bind(2, error);
+    q.Bind(3, next_attempt_at);
+    q.Bind(4, permanent);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return NotFoundUnlessChanged(*db_, q, "task", key);
+  }
+
+  absl::StatusOr<std::optional<TaskRecord>> GetTask(const std::string& key) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("get task",
+                     "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE key = ?1"));
+    q.Bind(1, key);
+    PULSE_STORE_ASSIGN_OR_RETURN(std::vector<TaskRecord> found,
+                                 ReadAll<TaskRecord>(*db_, q, ReadTask));
+    if (found.empty()) return std::optional<TaskRecord>();
+    return std::optional<TaskRecord>(std::move(found.front()));
+  }
+
+  absl::StatusOr<std::vector<TaskRecord>> TasksForAccount(const std::string& account_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("tasks for account",
+                     "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE account_id = ?1"
+                     " ORDER BY created_at, rowid"));
+    q.Bind(1, account_id);
+    return ReadAll<TaskRecord>(*db_, q, ReadTask);
+  }
+
+  absl::StatusOr<std::vector<TaskRecord>> TasksCreatedSince(absl::Time since) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("tasks created since",
+                     "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE created_at >= ?1"
+                     " ORDER BY created_at, rowid"));
+    q.Bind(1, since);
+    return ReadAll<TaskRecord>(*db_, q, ReadTask);
+  }
+
+  absl::StatusOr<int> AddOwnerChanges(const std::vector<OwnerChangeRecord>& changes) override {
+    absl::MutexLock lock(&mu_);
+    return InsertNewKeys(*db_, "add owner changes",
+                         "INSERT INTO owner_changes (" PULSE_STORE_OWNER_CHANGE_COLUMNS ")"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                         " ON CONFLICT (key) DO NOTHING",
+                         changes, BindOwnerChange);
+  }
+
+  absl::StatusOr<std::vector<OwnerChangeRecord>> DueOwnerChanges(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("due owner changes",
+                     "SELECT " PULSE_STORE_OWNER_CHANGE_COLUMNS " FROM owner_changes"
+                     " WHERE status = 'pending'"
+                     " AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)"
+                     " ORDER BY changed_at, rowid"));
+    q.Bind(1, now);
+    return ReadAll<OwnerChangeRecord>(*db_, q, ReadOwnerChange);
+  }
+
+  absl::Status MarkOwnerChangeDelivered(const std::string& key, absl::Time at) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("mark owner change delivered",
+                     "UPDATE owner_changes SET status = 'delivered', delivered_at = ?2,"
+                     " next_attempt_at = NULL WHERE key = ?1"));
+    q.Bind(1, key);
+    q.Bind(2, at);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return NotFoundUnlessChanged(*db_, q, "owner change", key);
+  }
+
+  absl::Status MarkOwnerChangeAttemptFailed(const std::string& key, const std::string& error,
+                                            absl::Time next_attempt_at, bool permanent) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("mark owner change attempt failed",
+                     "UPDATE owner_changes SET attempts = attempts + 1, last_error = ?2,"
+                     " status = CASE WHEN ?4 THEN 'failed' ELSE 'pending' END,"
+                     " next_attempt_at = CASE WHEN ?4 THEN NULL ELSE ?3 END WHERE key = ?1"));
+    q.Bind(1, key);
+    q.Bind(2, error);
+    q.Bind(3, next_attempt_at);
+    q.Bind(4, permanent);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return NotFoundUnlessChanged(*db_, q, "owner change", key);
+  }
+
+  absl::StatusOr<int64_t> BeginSweep(absl::Time started_at, absl::Time as_of,
+                                     bool dry_run) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("begin sweep",
+                     "INSERT INTO sweeps (started_at, as_of, dry_run, status, report_json)"
+                     " VALUES (?1, ?2, ?3, 'running', '')"));
+    q.Bind(1, started_at);
+    q.Bind(2, as_of);
+    q.Bind(3, dry_run);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return db_->LastInsertRowId();
+  }
+
+  absl::Status FinishSweep(int64_t id, absl::Time finished_at, const std::string& status,
+                           const std::string& report_json) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("finish sweep",
+                     "UPDATE sweeps SET finished_at = ?2, status = ?3, report_json = ?4"
+                     " WHERE id = ?1"));
+    q.Bind(1, id);
+    q.Bind(2, finished_at);
+    q.Bind(3, status);
+    q.Bind(4, report_json);
+    PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    return NotFoundUnlessChanged(*db_, q, "sweep", absl::StrCat(id));
+  }
+
+  absl::StatusOr<std::vector<SweepRecord>> RecentSweeps(int limit) override {
+    if (limit <= 0) return std::vector<SweepRecord>();
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("recent sweeps",
+                     "SELECT id, started_at, finished_at, as_of, dry_run, status, report_json"
+                     " FROM sweeps ORDER BY id DESC LIMIT ?1"));
+    q.Bind(1, limit);
+    return ReadAll<SweepRecord>(*db_, q, ReadSweep);
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q,
+                                 db_->Prepare("get meta", "SELECT value FROM meta WHERE key = ?1"));
+    q.Bind(1, key);
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return std::optional<std::string>();
+    return std::optional<std::string>(q.Text(0));
+  }
+
+  absl::Status SetMeta(const std::string& key, const std::string& value) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("set meta",
+                     "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    q.Bind(1, key);
+    q.Bind(2, value);
+    return q.Run();
+  }
+
+ private:
+  template <typename T>
+  absl::Status ApplyLocked(const ChangeBatch<T>& batch) {
+    absl::MutexLock lock(&mu_);
+    return ApplyBatch(*db_, batch);
+  }
+
+  const int schema_version_;
+  absl::Mutex mu_;
+  const std::unique_ptr<SqliteConnection> db_ ABSL_GUARDED_BY(mu_);
+};
+
+// --- Opening -----------------------------------------------------------------
+
+// Refuses files that are SQLite databases of some other application, so
+// Pulse never adds its tables to them. Also the first read of the file: a
+// file that is no database at all fails here, before anything is written.
+absl::Status CheckApplicationId(SqliteConnection& db) {
+  PULSE_STORE_ASSIGN_OR_RETURN(const int64_t application_id,
+                               db.QueryInt("read header", "PRAGMA application_id"));
+  if (application_id == kStoreApplicationId) return absl::OkStatus();
+  if (application_id != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "store %s: not a Pulse store (its SQLite application_id is 0x%08x, Pulse's is 0x%08x)",
+        db.path(), application_id, kStoreApplicationId));
+  }
+  PULSE_STORE_ASSIGN_OR_RETURN(const int64_t objects,
+                               db.QueryInt("read header", "SELECT count(*) FROM sqlite_schema"));
+  if (objects != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store ", db.path(), ": an SQLite database with ", objects,
+        " tables and indexes that is not a Pulse store; give Pulse its own file"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RefuseNewer(const SqliteConnection& db, int64_t file_version, size_t known_version) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "store ", db.path(), ": schema version ", file_version,
+      " is newer than this build of Pulse knows (version ", known_version,
+      "); run a newer Pulse, or point it at another store file"));
+}
+
+// Applies the migrations the file lacks, all in one transaction: a failure
+// leaves the file as it was.
+absl::Status Migrate(SqliteConnection& db, absl::Span<const StoreMigration> migrations) {
+  constexpr absl::string_view kOperation = "migrate schema";
+  SqliteTransaction transaction(db);
+  PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOperation));
+  // Read under the write lock: another process may have migrated meanwhile.
+  PULSE_STORE_ASSIGN_OR_RETURN(const int64_t version,
+                               db.QueryInt(kOperation, "PRAGMA user_version"));
+  if (version > static_cast<int64_t>(migrations.size())) {
+    return RefuseNewer(db, version, migrations.size());
+  }
+  for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
+    const std::string step = absl::StrCat("migrate to schema version ", i + 1, " (",
+                                          migrations[i].description, ")");
+    PULSE_STORE_RETURN_IF_ERROR(db.Exec(step, migrations[i].sql));
+  }
+  const std::string stamp = absl::StrCat("PRAGMA user_version = ", migrations.size(),
+                                         "; PRAGMA application_id = ", kStoreApplicationId, ";");
+  PULSE_STORE_RETURN_IF_ERROR(db.Exec(kOperation, stamp.c_str()));
+  return transaction.Commit();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options,
+                                                       absl::Span<const StoreMigration> migrations) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError(
+        "store path is empty: give a file path, or \":memory:\" for a private in-memory store");
+  }
+  PULSE_STORE_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
+                               SqliteConnection::Open(options.path));
+  PULSE_STORE_RETURN_IF_ERROR(db->Exec(
+      "open", absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMillis).c_str()));
+  PULSE_STORE_RETURN_IF_ERROR(CheckApplicationId(*db));
+  PULSE_STORE_ASSIGN_OR_RETURN(const int64_t version,
+                               db->QueryInt("read header", "PRAGMA user_version"));
+  if (version > static_cast<int64_t>(migrations.size())) {
+    return RefuseNewer(*db, version, migrations.size());
+  }
+
+  if (!db->in_memory()) {
+    PULSE_STORE_ASSIGN_OR_RETURN(const std::string mode,
+                                 db->QueryText("enable WAL", "PRAGMA journal_mode = WAL"));
+    if (mode != "wal") {
+      // Correct without WAL, only readers and the writer block each other.
+      LogWarning("store", options.path, ": journal mode is '", mode,
+                 "', not WAL (the file system may lack shared memory)");
+    }
+  }
+  PULSE_STORE_RETURN_IF_ERROR(db->Exec("configure connection", kConnectionSettings));
+
+  if (version < static_cast<int64_t>(migrations.size())) {
+    PULSE_STORE_RETURN_IF_ERROR(Migrate(*db, migrations));
+    if (version == 0) {
+      LogDebug("store", options.path, ": created with schema version ", migrations.size());
+    } else {
+      LogInfo("store", options.path, ": schema migrated from version ", version, " to ",
+              migrations.size());
+    }
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(db), static_cast<int>(migrations.size())));
+}
+
+#undef PULSE_STORE_RETURN_IF_ERROR
+#undef PULSE_STORE_CONCAT_INNER
+#undef PULSE_STORE_CONCAT
+#undef PULSE_STORE_ASSIGN_OR_RETURN
+#undef PULSE_STORE_ASSIGN_OR_RETURN_IMPL
+#undef PULSE_STORE_TASK_COLUMNS
+#undef PULSE_STORE_OWNER_CHANGE_COLUMNS
+
+}  // namespace pulse
