@@ -51,7 +51,7 @@ class SqliteStatement {
   void Bind(int index, int64_t value);
   void Bind(int index, int value) { Bind(index, static_cast<int64_t>(value)); }
   void Bind(int index, bool value) { Bind(index, static_cast<int64_t>(value ? 1 : 0)); }
-  void Bind(int index, double value);
+  void Bind(int index, double value);  // NaN: Step() fails with InvalidArgument
   void Bind(int index, absl::string_view value);
   void Bind(int index, const std::string& value) { Bind(index, absl::string_view(value)); }
   void Bind(int index, std::string&& value);  // copies

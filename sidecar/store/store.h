@@ -84,7 +84,9 @@ class Store {
  public:
   // Opens or creates the store and migrates its schema to the current
   // version. FailedPrecondition when the file's schema is newer than this
-  // build knows; Internal/Unavailable on I/O errors (message names the path).
+  // build knows, or the file is another application's SQLite database;
+  // DataLoss when it is not a database at all, or corrupt; Internal/
+  // Unavailable on I/O errors (message names the path).
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   Store(const Store&) = delete;
@@ -97,7 +99,8 @@ class Store {
   // Each Apply stores the batch's upserts, removes its deleted ids (and, for
   // a full snapshot, every stored record of that entity not in upserts), and
   // saves its watermark, all in one transaction. Upserting an order replaces
-  // its lines. Rejected records are not stored.
+  // its lines. Rejected records are not stored. InvalidArgument (and nothing
+  // stored) when a record holds a value the store cannot keep (a NaN).
   virtual absl::Status Apply(const ChangeBatch<User>& batch) = 0;
   virtual absl::Status Apply(const ChangeBatch<Account>& batch) = 0;
   virtual absl::Status Apply(const ChangeBatch<Contact>& batch) = 0;

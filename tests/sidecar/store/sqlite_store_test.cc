@@ -294,6 +294,48 @@ TEST_F(SqliteStoreTest, ApplyIsOneTransaction) {
   pulse::testing::ExpectSameRecords(loaded.orders, {data.orders[0]});
 }
 
+std::vector<Order> ManyOrders(int count) {
+  std::vector<Order> orders;
+  for (int i = 0; i < count; ++i) {
+    Order o;
+    o.id = absl::StrCat("ord-", (i * 7919) % count);  // not in id order
+    o.account_id = absl::StrCat("acc-", i % 997);
+    o.ordered_at = At(i);
+    o.amount = i;
+    o.currency = "EUR";
+    for (int l = 0; l < i % 3; ++l) o.lines.push_back({absl::StrCat("sku-", l), "p", 1, 1.0 * i});
+    orders.push_back(std::move(o));
+  }
+  return orders;
+}
+
+// A big first load builds the secondary indexes after the rows (see
+// kBulkLoadMinRecords); they must be there afterwards, and after a failed
+// load as well.
+TEST_F(SqliteStoreTest, BulkLoadKeepsTheIndexes) {
+  const std::vector<Order> orders = ManyOrders(12000);
+  PULSE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Open());
+  RawDatabase raw(path_);
+  const std::string kIndexQuery =
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'orders_by_account'";
+  const std::string kRootPageQuery =
+      "SELECT rootpage FROM sqlite_schema WHERE name = 'orders_by_account'";
+  const std::string root_page_before = raw.Query(kRootPageQuery);
+  raw.Exec("CREATE TRIGGER fail_watermark BEFORE INSERT ON watermarks"
+           " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  EXPECT_THAT(store->Apply(Upserts(orders)), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(raw.Query(kIndexQuery), "1");
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM orders"), "0");
+
+  raw.Exec("DROP TRIGGER fail_watermark");
+  ASSERT_THAT(store->Apply(Upserts(orders)), IsOk());
+  EXPECT_EQ(raw.Query(kIndexQuery), "1");
+  EXPECT_NE(raw.Query(kRootPageQuery), root_page_before);  // it was rebuilt
+  EXPECT_EQ(raw.Query("PRAGMA integrity_check"), "ok");
+  PULSE_ASSERT_OK_AND_ASSIGN(CustomerData loaded, store->LoadCustomerData());
+  pulse::testing::ExpectSameRecords(loaded.orders, orders);
+}
+
 TEST_F(SqliteStoreTest, LinesOfRemovedOrdersAreDeleted) {
   CustomerData data = SampleCustomerData();
   data.orders[1].lines = {{"S", "P", 1, 2}};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,7 @@ using ::pulse::testing::SampleTask;
 using ::pulse::testing::ScopedTempDir;
 using ::pulse::testing::StatusIs;
 using ::pulse::testing::Upserts;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -266,6 +268,48 @@ TEST_P(StoreTest, UpsertingAnOrderReplacesItsLines) {
   order.lines.clear();
   ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
   ExpectSameRecords(Load().orders, {order});
+}
+
+TEST_P(StoreTest, OnlyChangedLinesAreNoticedAndAllAreKeptRight) {
+  Order order = SampleCustomerData().orders[0];  // two lines
+  ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
+  // Same order row; one line amount differs.
+  order.lines[1].amount += 0.01;
+  ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
+  ExpectSameRecords(Load().orders, {order});
+  // A line more, then a line fewer.
+  order.lines.push_back({"SKU-3", "Extra", 3, 3});
+  ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
+  ExpectSameRecords(Load().orders, {order});
+  order.lines.erase(order.lines.begin());
+  ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
+  ExpectSameRecords(Load().orders, {order});
+  // Repeating the stored state changes nothing.
+  ASSERT_THAT(store_->Apply(Upserts(std::vector<Order>{order})), IsOk());
+  ExpectSameRecords(Load().orders, {order});
+}
+
+TEST_P(StoreTest, TheLastOfDuplicateIdsInABatchWins) {
+  Order first = SampleCustomerData().orders[0];
+  Order second = first;
+  second.amount = 7;
+  second.lines = {{"SKU-7", "Seven", 7, 7}};
+  ChangeBatch<Order> batch = Upserts(std::vector<Order>{first, SampleCustomerData().orders[1], second});
+  batch.full_snapshot = true;
+  ASSERT_THAT(store_->Apply(batch), IsOk());
+  ExpectSameRecords(Load().orders, {second, SampleCustomerData().orders[1]});
+}
+
+TEST_P(StoreTest, ANumberSqliteCannotStoreFailsTheBatchNamingTheRecord) {
+  std::vector<Order> orders = SampleCustomerData().orders;
+  orders[1].amount = std::nan("");
+  EXPECT_THAT(store_->Apply(Upserts(orders, "w")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("apply orders"), HasSubstr("NaN"), HasSubstr("'o2'"))));
+  EXPECT_THAT(Load().orders, IsEmpty());
+  absl::StatusOr<std::string> watermark = store_->GetWatermark(Entity::kOrders);
+  ASSERT_THAT(watermark, IsOk());
+  EXPECT_EQ(*watermark, "");
 }
 
 TEST_P(StoreTest, LinesStayWithTheirOrdersAcrossManyOrders) {
