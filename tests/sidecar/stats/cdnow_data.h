@@ -3,6 +3,8 @@
 #ifndef PULSE_TESTS_SIDECAR_STATS_CDNOW_DATA_H_
 #define PULSE_TESTS_SIDECAR_STATS_CDNOW_DATA_H_
 
+#include "tests/testing/paths.h"
+
 #include <cstdlib>
 #include <string>
 
@@ -10,8 +12,7 @@ namespace pulse::stats::testing {
 
 // The path of `file` in the CDNOW data folder.
 inline std::string CdnowPath(const std::string& file) {
-  const char* root = std::getenv("PULSE_SOURCE_DIR");
-  return std::string(root != nullptr ? root : ".") + "/../shared/data/cdnow/" + file;
+  return ::pulse::testing::SourceDir() + "/../shared/data/cdnow/" + file;
 }
 
 }  // namespace pulse::stats::testing
