@@ -57,6 +57,13 @@ struct OverdueProduct {
   int days_since_last = 0;
 };
 
+// How much one feature moved the learned churn model's log-odds for this
+// account, relative to an average account (see features.h for the names).
+struct FeatureContribution {
+  std::string feature;
+  double log_odds = 0;
+};
+
 struct AccountAssessment {
   std::string account_id;
   std::string name;
@@ -70,6 +77,8 @@ struct AccountAssessment {
   double value_at_risk = 0;  // churn_probability * annual_value
   std::string cadence_model;  // which model gave the base probability
   std::vector<Signal> signals;  // strongest first
+  // With the learned model: the largest contributions, by absolute size.
+  std::vector<FeatureContribution> contributions;
 
   ActionKind action = ActionKind::kNone;
   std::string action_reason;  // one line: why this action
@@ -93,6 +102,9 @@ struct Portfolio {
   absl::flat_hash_map<std::string, User> users;    // by id
   std::vector<std::string> warnings;
   std::string cadence_model;  // population model used, e.g. "bgnbd"
+  // How the churn probability was made: the learned model's training (cuts,
+  // accounts, fit) or why the hand weights were used instead.
+  std::string churn_model_summary;
 
   const AccountAssessment* Find(absl::string_view account_id) const {
     auto it = index.find(account_id);

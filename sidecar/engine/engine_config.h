@@ -65,6 +65,29 @@ struct ChurnWeights {
   double owner_inactive = 0.4;
 };
 
+// The learned churn model: a regularised logistic regression over the
+// features in features.h, trained on each sweep by replaying earlier cuts of
+// the same data (labels end on or before the as-of: no look-ahead). When the
+// history is too short to train, the hand weights in ChurnWeights are used.
+struct ChurnModelPolicy {
+  // Learn the combination from history when there is enough of it.
+  bool learn = true;
+  // Training cuts at as-of minus k label windows, k = 1..max_training_cuts.
+  int max_training_cuts = 4;
+  // Fewer labelled accounts than this (over all cuts), or one class only:
+  // fall back to the hand weights.
+  int min_training_accounts = 200;
+  // Accounts sampled per training cut (deterministically, by id).
+  int max_accounts_per_cut = 25000;
+  // Accounts the population BG/NBD fit reads (a systematic sample beyond).
+  int max_fit_accounts = 20000;
+  // L2 penalty on the standardised coefficients (in units of log-likelihood).
+  double l2 = 1.0;
+  // When whole horizons do not fit into the history, shorter label windows
+  // (horizon / 2, / 3, / 4) are tried down to this many days.
+  int min_label_window_days = 14;
+};
+
 struct ContactPolicy {
   // Horizon of the churn probability: P(no order within this many days).
   int horizon_days = 90;
@@ -98,6 +121,7 @@ struct EngineConfig {
   TierPolicy tiers;
   SignalPolicy signals;
   ChurnWeights weights;
+  ChurnModelPolicy churn_model;
   ContactPolicy contact;
 };
 

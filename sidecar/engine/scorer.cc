@@ -10,6 +10,8 @@
 #include "sidecar/common/time_util.h"
 #include "sidecar/engine/account_history.h"
 #include "sidecar/engine/cadence_model.h"
+#include "sidecar/engine/churn_learner.h"
+#include "sidecar/engine/features.h"
 
 namespace pulse {
 namespace {
@@ -296,6 +298,83 @@ void ChooseAction(AccountAssessment& a) {
   }
 }
 
+
+// Facts for every account of `histories` (cadence for `horizon_days`, annual
+// value, owner), tiers assigned. `currency` may be null (no evidence shown).
+std::vector<AccountFacts> BuildFacts(const CustomerHistories& histories, const EngineConfig& config, int horizon_days,
+                                     const absl::flat_hash_map<absl::string_view, absl::string_view>* currency) {
+  const int64_t today = histories.as_of_day;
+  std::vector<AccountFacts> facts(histories.accounts.size());
+  // Population gap for accounts too young for a cadence of their own.
+  std::vector<double> own_gaps;
+  for (const AccountHistory& h : histories.accounts) {
+    if (static_cast<int>(h.order_days.size()) >= config.signals.min_orders_for_cadence) {
+      own_gaps.push_back(TypicalGapDays(h.order_days));
+    }
+  }
+  CadenceParams cadence_params;
+  cadence_params.horizon_days = horizon_days;
+  cadence_params.min_orders_for_cadence = config.signals.min_orders_for_cadence;
+  if (!own_gaps.empty()) {
+    std::nth_element(own_gaps.begin(), own_gaps.begin() + own_gaps.size() / 2, own_gaps.end());
+    cadence_params.fallback_gap_days = std::max(7.0, own_gaps[own_gaps.size() / 2]);
+  }
+  for (size_t i = 0; i < histories.accounts.size(); ++i) {
+    const AccountHistory& h = histories.accounts[i];
+    AccountFacts& f = facts[i];
+    f.history = &h;
+    f.cadence = EstimateCadence(h.order_days, today, cadence_params);
+    const double trailing = RevenueBetween(h.order_days, today - 365, today);
+    const double previous = RevenueBetween(h.order_days, today - 730, today - 365);
+    double annual = std::max(trailing, previous);
+    if (!h.order_days.empty()) {
+      const int64_t tenure = today - h.order_days.front().day;
+      if (tenure < 365) annual = trailing * 365.0 / std::max<int64_t>(tenure, 90);
+    }
+    f.annual_value = std::max(0.0, annual);
+    if (currency != nullptr) {
+      if (auto it = currency->find(h.account->id); it != currency->end()) f.currency = std::string(it->second);
+    }
+    if (!h.account->owner_id.empty()) {
+      if (auto it = histories.users.find(h.account->owner_id); it != histories.users.end()) f.owner = it->second;
+    }
+  }
+  AssignTiers(facts, config.tiers);
+  return facts;
+}
+
+// Every signal of one account, in a fixed order (not yet by strength).
+std::vector<Signal> ComputeSignals(const AccountFacts& f, int64_t today, const EngineConfig& config,
+                                   bool have_activities) {
+  std::vector<Signal> signals;
+  const Account& acc = *f.history->account;
+  if (auto s = StoppedOrdering(f, config.signals)) signals.push_back(std::move(*s));
+  if (auto s = VolumeFalling(f, today, config.signals)) signals.push_back(std::move(*s));
+  if (auto s = ComplaintsRising(f, today, config.signals)) signals.push_back(std::move(*s));
+  if (auto s = ContactGap(f, today, config.signals, have_activities)) signals.push_back(std::move(*s));
+  if (acc.owner_id.empty()) {
+    Signal s;
+    s.id = kSignalNoOwner;
+    s.strength = f.tier == Tier::kTail ? 0.4 : 1.0;
+    s.evidence = f.tier == Tier::kTail ? "no owner in the CRM (long tail: the pool team looks after it)"
+                                       : absl::StrCat("no owner in the CRM for a ", TierName(f.tier), " account");
+    signals.push_back(std::move(s));
+  } else if (f.owner == nullptr || !f.owner->active) {
+    Signal s;
+    s.id = kSignalOwnerInactive;
+    s.strength = 1.0;
+    s.evidence = f.owner == nullptr
+                     ? absl::StrCat("owner '", acc.owner_id, "' is not a user in the CRM")
+                     : absl::StrCat("owner ", f.owner->name.empty() ? f.owner->id : f.owner->name,
+                                    " is inactive in the CRM; the account needs a new owner");
+    signals.push_back(std::move(s));
+  }
+  return signals;
+}
+
+// The most contributions an assessment keeps for people.
+constexpr size_t kMaxContributions = 6;
+
 }  // namespace
 
 std::string FormatMoney(double amount, absl::string_view currency) {
@@ -335,41 +414,38 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
   }
 
   const int64_t total = static_cast<int64_t>(histories.accounts.size());
-  std::vector<AccountFacts> facts(histories.accounts.size());
-  // Population gap for accounts too young for a cadence of their own.
-  std::vector<double> own_gaps;
-  for (const AccountHistory& h : histories.accounts) {
-    if (static_cast<int>(h.order_days.size()) >= config.signals.min_orders_for_cadence) {
-      own_gaps.push_back(TypicalGapDays(h.order_days));
-    }
-  }
-  CadenceParams cadence_params;
-  cadence_params.horizon_days = config.contact.horizon_days;
-  cadence_params.min_orders_for_cadence = config.signals.min_orders_for_cadence;
-  if (!own_gaps.empty()) {
-    std::nth_element(own_gaps.begin(), own_gaps.begin() + own_gaps.size() / 2, own_gaps.end());
-    cadence_params.fallback_gap_days = std::max(7.0, own_gaps[own_gaps.size() / 2]);
-  }
+  const int horizon = config.contact.horizon_days;
+  const std::vector<AccountFacts> facts = BuildFacts(histories, config, horizon, &currency);
 
-  for (size_t i = 0; i < histories.accounts.size(); ++i) {
-    const AccountHistory& h = histories.accounts[i];
-    AccountFacts& f = facts[i];
-    f.history = &h;
-    f.cadence = EstimateCadence(h.order_days, today, cadence_params);
-    const double trailing = RevenueBetween(h.order_days, today - 365, today);
-    const double previous = RevenueBetween(h.order_days, today - 730, today - 365);
-    double annual = std::max(trailing, previous);
-    if (!h.order_days.empty()) {
-      const int64_t tenure = today - h.order_days.front().day;
-      if (tenure < 365) annual = trailing * 365.0 / std::max<int64_t>(tenure, 90);
+  // The learned combination, when the history can teach one: replay earlier
+  // cuts of this same view (nothing after the as-of exists in it).
+  FeatureParams feature_params;
+  feature_params.horizon_days = horizon;
+  feature_params.volume_window_days = config.signals.volume_window_days;
+  feature_params.has_cases = histories.has_cases;
+  feature_params.has_activities = histories.has_activities;
+  ChurnModel model;
+  PopulationModel population;
+  if (config.churn_model.learn) {
+    const CutEvaluator evaluate = [&config](const CustomerHistories& cut, int cut_horizon) {
+      const std::vector<AccountFacts> cut_facts = BuildFacts(cut, config, cut_horizon, nullptr);
+      std::vector<AccountCutView> views(cut_facts.size());
+      for (size_t i = 0; i < cut_facts.size(); ++i) {
+        views[i].cadence = cut_facts[i].cadence;
+        views[i].signals = ComputeSignals(cut_facts[i], cut.as_of_day, config, cut.has_activities);
+      }
+      return views;
+    };
+    model = TrainChurnModel(histories, evaluate, feature_params, config.churn_model);
+    if (model.trained) {
+      population = FitPopulationModel(histories, config.churn_model.max_fit_accounts);
+      if (!population.usable) portfolio.warnings.push_back(population.note);
     }
-    f.annual_value = std::max(0.0, annual);
-    if (auto it = currency.find(h.account->id); it != currency.end()) f.currency = std::string(it->second);
-    if (!h.account->owner_id.empty()) {
-      if (auto it = histories.users.find(h.account->owner_id); it != histories.users.end()) f.owner = it->second;
-    }
+    portfolio.churn_model_summary = model.summary;
+  } else {
+    portfolio.churn_model_summary = "hand weights: learning is switched off";
   }
-  AssignTiers(facts, config.tiers);
+  if (model.trained) portfolio.cadence_model = population.usable ? "learned+bgnbd" : "learned+own-cadence";
 
   portfolio.accounts.reserve(facts.size());
   for (size_t i = 0; i < facts.size(); ++i) {
@@ -400,31 +476,17 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     }
     a.overdue_products = FindOverdueProducts(h, today);
 
-    if (auto s = StoppedOrdering(f, config.signals)) a.signals.push_back(std::move(*s));
-    if (auto s = VolumeFalling(f, today, config.signals)) a.signals.push_back(std::move(*s));
-    if (auto s = ComplaintsRising(f, today, config.signals)) a.signals.push_back(std::move(*s));
-    if (auto s = ContactGap(f, today, config.signals, histories.has_activities)) a.signals.push_back(std::move(*s));
-    if (acc.owner_id.empty()) {
-      Signal s;
-      s.id = kSignalNoOwner;
-      s.strength = f.tier == Tier::kTail ? 0.4 : 1.0;
-      s.evidence = f.tier == Tier::kTail ? "no owner in the CRM (long tail: the pool team looks after it)"
-                                         : absl::StrCat("no owner in the CRM for a ", TierName(f.tier), " account");
-      a.signals.push_back(std::move(s));
-    } else if (f.owner == nullptr || !f.owner->active) {
-      Signal s;
-      s.id = kSignalOwnerInactive;
-      s.strength = 1.0;
-      s.evidence = f.owner == nullptr
-                       ? absl::StrCat("owner '", acc.owner_id, "' is not a user in the CRM")
-                       : absl::StrCat("owner ", f.owner->name.empty() ? f.owner->id : f.owner->name,
-                                      " is inactive in the CRM; the account needs a new owner");
-      a.signals.push_back(std::move(s));
-    }
+    a.signals = ComputeSignals(f, today, config, histories.has_activities);
 
     // Churn probability: the cadence model's P(no order in the horizon),
     // shifted in log-odds by what the order rhythm cannot see.
-    if (f.cadence.has_orders) {
+    if (f.cadence.has_orders && model.trained) {
+      // The learned model: every feature's share of the log-odds is kept.
+      const FeatureRow row = ComputeFeatures(h, f.cadence, a.signals, today, population, feature_params);
+      a.churn_probability = PredictChurn(model, row, &a.contributions);
+      if (a.contributions.size() > kMaxContributions) a.contributions.resize(kMaxContributions);
+      a.cadence_model = "learned";
+    } else if (f.cadence.has_orders) {
       double z = Logit(f.cadence.p_no_order);
       const ChurnWeights& w = config.weights;
       for (const Signal& s : a.signals) {
