@@ -30,7 +30,9 @@ FROM debian:12-slim AS runtime
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        libabsl20220623 \
+       libbrotli1 \
        libc-ares2 \
+       libcpp-httplib0.11 \
        libgrpc++1.51 \
        libgrpc29 \
        libprotobuf32 \

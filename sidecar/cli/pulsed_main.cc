@@ -1,6 +1,6 @@
 // pulsed: the Pulse sidecar.
 //
-//   pulsed serve --config FILE [--listen HOST:PORT]
+//   pulsed serve --config FILE [--listen HOST:PORT] [--http-listen HOST:PORT]
 //   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
 //   pulsed demo  --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
 //   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
@@ -20,14 +20,17 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "sidecar/cli/analysis_commands.h"
 #include "sidecar/cli/app.h"
 #include "sidecar/cli/args.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/common/metrics.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/config/config.h"
 #include "sidecar/demo/demo_data.h"
 #include "sidecar/engine/scorer.h"
+#include "sidecar/http/http_server.h"
 #include "sidecar/server/pulse_server.h"
 #include "sidecar/server/retention_service.h"
 
@@ -37,14 +40,19 @@ namespace {
 constexpr char kUsage[] = R"(pulsed: the Pulse customer-retention sidecar
 
 Usage:
-  pulsed serve --config FILE [--listen HOST:PORT]
-      Run the gRPC server with periodic sweeps until SIGTERM or SIGINT.
+  pulsed serve --config FILE [--listen HOST:PORT] [--http-listen HOST:PORT]
+      Run the gRPC server with periodic sweeps until SIGTERM or SIGINT, and the HTTP
+      endpoint (/metrics, /healthz) unless http_listen is empty.
   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
       Run one sweep, print its report and the top N of the contact queue (default 15).
   pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
       Write a realistic synthetic B2B CRM as CSV files and a ready pulse.yaml into DIR.
   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
       Score a CSV folder as of a day, without a server; CSV on stdout.
+  pulsed backtest (--data DIR | --cdnow FILE) --as-of YYYY-MM-DD --horizon-days N [--capacity K] [--json]
+      Compare Pulse's churn ranking with the baselines on what happened after the as-of.
+  pulsed fit --model bgnbd|paretonbd --summary FILE
+      Fit a cadence model to an RFM summary CSV (ID,frequency,recency,T); one JSON object.
   pulsed version
 )";
 
@@ -90,7 +98,7 @@ std::thread HandleStopSignals(std::function<void(int)> on_signal) {
 }
 
 int Serve(const std::vector<std::string>& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {"config", "listen"}, {});
+  absl::StatusOr<Args> args = Args::Parse(argv, {"config", "listen", "http-listen"}, {});
   if (!args.ok()) return Usage(std::string(args.status().message()));
   // Signals are blocked before any thread starts so they all inherit it.
   absl::Notification stop;
@@ -102,17 +110,39 @@ int Serve(const std::vector<std::string>& argv) {
   absl::StatusOr<PulseConfig> config = LoadConfigArg(*args);
   if (!config.ok()) return Usage(std::string(config.status().message()));
   if (auto listen = args->Get("listen")) config->listen = *listen;
+  if (auto http_listen = args->Get("http-listen")) config->http_listen = *http_listen;
+  LogFormat format;
+  if (ParseLogFormat(config->log_format, &format)) SetLogFormat(format);
+  MetricsRegistry metrics;  // declared first: outlives the sweeper and both servers
   absl::StatusOr<PulseApp> app = OpenPulseApp(*config);
   if (!app.ok()) return Fail(app.status());
+  app->sweeper->SetMetrics(&metrics);
   ServerParams params;
   params.listen = config->listen;
   absl::StatusOr<std::unique_ptr<PulseServer>> server = PulseServer::Start(app->sweeper.get(), params);
   if (!server.ok()) return Fail(server.status());
   // The chosen port, for scripts and tests that listen on port 0.
   std::cout << "pulsed listening on port " << (*server)->port() << std::endl;
+  std::unique_ptr<HttpServer> http;
+  if (!config->http_listen.empty()) {
+    HttpServerParams http_params;
+    http_params.listen = config->http_listen;
+    http_params.metrics = &metrics;
+    http_params.healthy = [sweeper = app->sweeper.get()] { return sweeper->HasSynced(); };
+    absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(std::move(http_params));
+    if (!started.ok()) {
+      (*server)->Shutdown();
+      return Fail(started.status());
+    }
+    http = std::move(*started);
+    // Its chosen port: the second line, after the gRPC one.
+    std::cout << "pulsed http on port " << http->port() << std::endl;
+  }
   stop.WaitForNotification();
   (*server)->Shutdown();
   server->reset();
+  if (http != nullptr) http->Stop();
+  http.reset();
   app->sweeper.reset();
   app->store.reset();
   LogInfo("pulsed", "bye");
@@ -268,6 +298,8 @@ int main(int argc, char** argv) {
   if (command == "sweep") return pulse::Sweep(args);
   if (command == "demo") return pulse::Demo(args);
   if (command == "score") return pulse::Score(args);
+  if (command == "backtest") return pulse::RunBacktestCommand(args);
+  if (command == "fit") return pulse::RunFitCommand(args);
   if (command == "version" || command == "--version") {
     std::cout << "pulsed 0.1.0\n";
     return 0;

@@ -1,11 +1,15 @@
 #include "sidecar/config/config.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sidecar/common/logging.h"
 #include "yaml-cpp/yaml.h"
 
 namespace pulse {
@@ -119,6 +123,25 @@ class ConfigReader {
   absl::Status error_;
 };
 
+// HOST:PORT with a port in 0..65535 (0 = any free port); IPv6 hosts in brackets.
+bool IsHostPort(const std::string& s) {
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
+  const std::string host = s.substr(0, colon);
+  if (host.front() == '[' ? host.back() != ']' || host.size() < 3 : host.find(':') != std::string::npos) return false;
+  int port = 0;
+  return absl::SimpleAtoi(s.substr(colon + 1), &port) && port >= 0 && port <= 65535 &&
+         s.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+}
+
+bool IsEnvName(const std::string& s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char ch : s) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+  }
+  return true;
+}
+
 std::string Resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty()) return p;
   fs::path path(p);
@@ -139,23 +162,39 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   PulseConfig c;
   ConfigReader r;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
-  if (!r.ExpectMap(root, "", {"listen", "log_level", "store", "adapter", "sweep", "tiers", "signals",
-                              "churn_weights", "contact"})) {
+  if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep",
+                              "tiers", "signals", "churn_weights", "contact"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);
+  r.String(root, "", "http_listen", &c.http_listen);
+  if (!c.http_listen.empty() && !IsHostPort(c.http_listen)) {
+    r.Fail("http_listen", absl::StrCat("must be HOST:PORT (port 0 to 65535), or empty to disable the HTTP endpoint, "
+                                       "got '", c.http_listen, "'"));
+  }
   r.String(root, "", "log_level", &c.log_level);
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warning" && c.log_level != "error") {
     r.Fail("log_level", "must be one of debug, info, warning, error");
   }
+  r.String(root, "", "log_format", &c.log_format);
+  if (c.log_format != "text" && c.log_format != "json") r.Fail("log_format", "must be text or json");
 
   if (const YAML::Node store = root["store"]) {
     if (r.ExpectMap(store, "store", {"path"})) r.String(store, "store", "path", &c.store_path);
   }
   if (c.store_path.empty() && r.ok()) r.Fail("store.path", "is required (the SQLite file Pulse keeps its state in)");
 
-  if (const YAML::Node adapter = root["adapter"]; adapter && r.ExpectMap(adapter, "adapter", {"type", "csv"})) {
+  if (const YAML::Node adapter = root["adapter"];
+      adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "credentials_file", "credentials_env"})) {
     r.String(adapter, "adapter", "type", &c.adapter.type);
+    r.String(adapter, "adapter", "credentials_file", &c.adapter.credentials_file);
+    r.String(adapter, "adapter", "credentials_env", &c.adapter.credentials_env);
+    if (!c.adapter.credentials_file.empty() && !c.adapter.credentials_env.empty()) {
+      r.Fail("adapter.credentials_file", "cannot be combined with adapter.credentials_env: set only one of them");
+    }
+    if (!c.adapter.credentials_env.empty() && !IsEnvName(c.adapter.credentials_env)) {
+      r.Fail("adapter.credentials_env", "must be an environment variable name (letters, digits, _)");
+    }
     if (c.adapter.type != "csv") {
       r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv)"));
     }
@@ -251,7 +290,34 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (!r.ok()) return r.error();
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
   c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
+  c.adapter.credentials_file = Resolve(base_dir, c.adapter.credentials_file);
   return c;
+}
+
+absl::StatusOr<std::string> LoadAdapterCredentials(const AdapterConfig& adapter) {
+  std::string value;
+  std::string source;
+  if (!adapter.credentials_file.empty()) {
+    source = absl::StrCat("adapter.credentials_file '", adapter.credentials_file, "'");
+    std::ifstream in(adapter.credentials_file, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat(source, ": cannot read the file"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    value = ss.str();
+  } else if (!adapter.credentials_env.empty()) {
+    source = absl::StrCat("adapter.credentials_env ", adapter.credentials_env);
+    const char* env = std::getenv(adapter.credentials_env.c_str());
+    if (env == nullptr) return absl::NotFoundError(absl::StrCat(source, ": the environment variable is not set"));
+    value = env;
+  } else {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the ", adapter.type, " adapter needs credentials: set adapter.credentials_file or "
+                     "adapter.credentials_env"));
+  }
+  value = std::string(absl::StripAsciiWhitespace(value));
+  if (value.empty()) return absl::FailedPreconditionError(absl::StrCat(source, ": the credentials are empty"));
+  RegisterSecret(value);
+  return value;
 }
 
 absl::StatusOr<PulseConfig> LoadConfigFile(const std::string& path) {
@@ -273,13 +339,21 @@ std::string RenderConfig(const PulseConfig& c) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "listen" << YAML::Value << c.listen;
+  out << YAML::Key << "http_listen" << YAML::Value << c.http_listen;
   out << YAML::Key << "log_level" << YAML::Value << c.log_level;
+  out << YAML::Key << "log_format" << YAML::Value << c.log_format;
   out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
       << YAML::EndMap;
   out << YAML::Key << "adapter" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "type" << YAML::Value << c.adapter.type;
   out << YAML::Key << "csv" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.adapter.csv.dir
       << YAML::EndMap;
+  if (!c.adapter.credentials_file.empty()) {
+    out << YAML::Key << "credentials_file" << YAML::Value << c.adapter.credentials_file;
+  }
+  if (!c.adapter.credentials_env.empty()) {
+    out << YAML::Key << "credentials_env" << YAML::Value << c.adapter.credentials_env;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "sweep" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "interval" << YAML::Value << absl::FormatDuration(c.sweep.interval);

@@ -21,6 +21,10 @@ struct CsvAdapterSettings {
 struct AdapterConfig {
   std::string type = "csv";  // "csv"; later "suitecrm", "odoo"
   CsvAdapterSettings csv;
+  // Where the CRM credentials come from: a file (absolute after loading; a
+  // mounted Kubernetes Secret) or an environment variable. At most one is set.
+  std::string credentials_file;
+  std::string credentials_env;
 };
 
 struct SweepConfig {
@@ -33,6 +37,9 @@ struct SweepConfig {
 struct PulseConfig {
   std::string listen = "127.0.0.1:50051";
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" (terminals) or "json" (one object per line)
+  // HOST:PORT of the HTTP endpoint (/metrics, /healthz); empty disables it.
+  std::string http_listen = "127.0.0.1:9090";
   std::string store_path;  // absolute after loading
   AdapterConfig adapter;
   SweepConfig sweep;
@@ -47,6 +54,14 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
 // Reads and parses a file; relative paths resolve against its folder.
 // NotFound when it cannot be read.
 absl::StatusOr<PulseConfig> LoadConfigFile(const std::string& path);
+
+// The adapter's credentials, read from adapter.credentials_file (surrounding
+// whitespace trimmed) or the variable adapter.credentials_env, and registered
+// with RegisterSecret so they never reach a log line. Errors name the file or
+// the variable, never the value: FailedPrecondition when neither is
+// configured or the value is empty, NotFound when the file cannot be read or
+// the variable is not set.
+absl::StatusOr<std::string> LoadAdapterCredentials(const AdapterConfig& adapter);
 
 // The YAML for a config: used by `pulsed demo` and as documentation.
 std::string RenderConfig(const PulseConfig& config);

@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/common/metrics.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/engine/scorer.h"
 
@@ -57,6 +58,63 @@ absl::Duration Backoff(int attempts) {
 
 }  // namespace
 
+// The Sweeper's metrics, registered once in the registry it was given.
+struct SweepMetrics {
+  explicit SweepMetrics(MetricsRegistry& r)
+      : sweep_duration(r.Histogram("pulse_sweep_duration_seconds", "Duration of sweeps, by outcome.", {"outcome"},
+                                   {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800})),
+        sweeps(r.Counter("pulse_sweeps_total", "Sweeps finished, by outcome (succeeded or failed).", {"outcome"})),
+        records_read(r.Counter("pulse_records_read_total", "Records read from the CRM, by entity.", {"entity"})),
+        rows_rejected(r.Counter("pulse_rows_rejected_total", "Input rows rejected as malformed, by entity.",
+                                {"entity"})),
+        tasks_created(r.Counter("pulse_tasks_created_total", "Tasks written to the CRM.")),
+        tasks_skipped(r.Counter("pulse_tasks_skipped_total",
+                                "Planned tasks skipped: an open task for the same reason exists.")),
+        tasks_deferred(r.Counter("pulse_tasks_deferred_total", "Planned tasks deferred for the assignee's capacity.")),
+        tasks_failed(r.Counter("pulse_tasks_failed_total",
+                               "Task writes the CRM refused (retried later or failed for good).")),
+        tasks_pending(r.Gauge("pulse_tasks_pending", "Tasks waiting in the outbox after the latest sweep.")),
+        crm_duration(r.Histogram("pulse_crm_request_duration_seconds",
+                                 "Duration of CRM requests, by adapter, operation and status code.",
+                                 {"adapter", "operation", "code"},
+                                 {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})),
+        crm_errors(r.Counter("pulse_crm_request_errors_total",
+                             "CRM requests that failed, by adapter, operation and status code.",
+                             {"adapter", "operation", "code"})),
+        queue_size(r.Gauge("pulse_queue_size", "Accounts in the contact queue of the latest sweep, by tier.",
+                           {"tier"})),
+        accounts_scored(r.Gauge("pulse_accounts_scored", "Accounts scored by the latest sweep.")),
+        accounts_at_risk(r.Gauge("pulse_accounts_at_risk", "Accounts at risk after the latest sweep.")),
+        value_at_risk(r.Gauge("pulse_value_at_risk", "Value at risk (churn probability x annual value) of the "
+                                                     "accounts at risk after the latest sweep.")),
+        last_success(r.Gauge("pulse_last_successful_sweep_timestamp_seconds",
+                             "Unix time the latest successful sweep finished.")) {}
+
+  void CrmRequest(const std::string& adapter, const std::string& operation, const absl::Status& status,
+                  absl::Duration duration) {
+    const LabelValues labels = {adapter, operation, absl::StatusCodeToString(status.code())};
+    crm_duration.Observe(labels, absl::ToDoubleSeconds(duration));
+    if (!status.ok()) crm_errors.Add(labels);
+  }
+
+  HistogramFamily& sweep_duration;
+  CounterFamily& sweeps;
+  CounterFamily& records_read;
+  CounterFamily& rows_rejected;
+  CounterFamily& tasks_created;
+  CounterFamily& tasks_skipped;
+  CounterFamily& tasks_deferred;
+  CounterFamily& tasks_failed;
+  GaugeFamily& tasks_pending;
+  HistogramFamily& crm_duration;
+  CounterFamily& crm_errors;
+  GaugeFamily& queue_size;
+  GaugeFamily& accounts_scored;
+  GaugeFamily& accounts_at_risk;
+  GaugeFamily& value_at_risk;
+  GaugeFamily& last_success;
+};
+
 struct Sweeper::Pass {
   SweepRequest request;
   const SweepProgressCallback* progress = nullptr;
@@ -66,6 +124,7 @@ struct Sweeper::Pass {
   pulse::v1::SweepProgress state;
   absl::Time last_progress = absl::InfinitePast();
   bool required_sync_failed = false;
+  SweepMetrics* metrics = nullptr;  // null: not recorded
 
   void Emit(bool force) {
     const absl::Time now = absl::Now();
@@ -84,6 +143,13 @@ struct Sweeper::Pass {
 
 Sweeper::Sweeper(std::unique_ptr<CrmAdapter> adapter, Store* store, PulseConfig config)
     : adapter_(std::move(adapter)), store_(store), config_(std::move(config)) {}
+
+Sweeper::~Sweeper() = default;
+
+void Sweeper::SetMetrics(MetricsRegistry* metrics) {
+  absl::MutexLock lock(&run_mu_);
+  metrics_ = metrics == nullptr ? nullptr : std::make_unique<SweepMetrics>(*metrics);
+}
 
 std::shared_ptr<const SweepSnapshot> Sweeper::Latest() const {
   absl::MutexLock lock(&latest_mu_);
@@ -107,7 +173,8 @@ namespace {
 template <typename T, typename ReadFn>
 absl::Status SyncEntity(Entity entity, CrmAdapter& adapter, Store& store, ReadFn read,
                         pulse::v1::EntitySyncReport* out, pulse::v1::SweepReport* report,
-                        pulse::v1::EntityProgress* progress, const std::function<void()>& emit) {
+                        pulse::v1::EntityProgress* progress, const std::function<void()>& emit,
+                        SweepMetrics* metrics) {
   absl::StatusOr<std::string> watermark = store.GetWatermark(entity);
   if (!watermark.ok()) return watermark.status();
   ReadParams params;
@@ -116,8 +183,18 @@ absl::Status SyncEntity(Entity entity, CrmAdapter& adapter, Store& store, ReadFn
     progress->set_records_read(n);
     emit();
   };
+  const absl::Time started = absl::Now();
   absl::StatusOr<ChangeBatch<T>> batch = (adapter.*read)(params);
+  if (metrics != nullptr) {
+    metrics->CrmRequest(adapter.Name(), absl::StrCat("read_", EntityName(entity)), batch.status(),
+                        absl::Now() - started);
+  }
   if (!batch.ok()) return batch.status();
+  if (metrics != nullptr) {
+    const std::string name(EntityName(entity));
+    metrics->records_read.Add({name}, static_cast<double>(batch->upserts.size()));
+    metrics->rows_rejected.Add({name}, static_cast<double>(batch->rejected.size()));
+  }
   out->set_read(static_cast<int64_t>(batch->upserts.size()));
   out->set_deleted(static_cast<int64_t>(batch->deleted_ids.size()));
   out->set_rejected(static_cast<int64_t>(batch->rejected.size()));
@@ -156,34 +233,36 @@ absl::Status Sweeper::Sync(Pass& pass) {
     absl::Status s;
     switch (e) {
       case Entity::kUsers:
-        s = SyncEntity<User>(e, *adapter_, *store_, &CrmAdapter::ReadUsers, entity_report, &pass.report, progress, emit);
+        s = SyncEntity<User>(e, *adapter_, *store_, &CrmAdapter::ReadUsers, entity_report, &pass.report, progress, emit,
+                             pass.metrics);
         break;
       case Entity::kAccounts:
         s = SyncEntity<Account>(e, *adapter_, *store_, &CrmAdapter::ReadAccounts, entity_report, &pass.report, progress,
-                                emit);
+                                emit, pass.metrics);
         break;
       case Entity::kContacts:
         s = SyncEntity<Contact>(e, *adapter_, *store_, &CrmAdapter::ReadContacts, entity_report, &pass.report, progress,
-                                emit);
+                                emit, pass.metrics);
         break;
       case Entity::kOrders:
         s = SyncEntity<Order>(e, *adapter_, *store_, &CrmAdapter::ReadOrders, entity_report, &pass.report, progress,
-                              emit);
+                              emit, pass.metrics);
         break;
       case Entity::kCases:
-        s = SyncEntity<Case>(e, *adapter_, *store_, &CrmAdapter::ReadCases, entity_report, &pass.report, progress, emit);
+        s = SyncEntity<Case>(e, *adapter_, *store_, &CrmAdapter::ReadCases, entity_report, &pass.report, progress, emit,
+                             pass.metrics);
         break;
       case Entity::kActivities:
         s = SyncEntity<Activity>(e, *adapter_, *store_, &CrmAdapter::ReadActivities, entity_report, &pass.report,
-                                 progress, emit);
+                                 progress, emit, pass.metrics);
         break;
       case Entity::kEngagement:
         s = SyncEntity<EngagementPeriod>(e, *adapter_, *store_, &CrmAdapter::ReadEngagement, entity_report,
-                                         &pass.report, progress, emit);
+                                         &pass.report, progress, emit, pass.metrics);
         break;
       case Entity::kFeedback:
         s = SyncEntity<Feedback>(e, *adapter_, *store_, &CrmAdapter::ReadFeedback, entity_report, &pass.report,
-                                 progress, emit);
+                                 progress, emit, pass.metrics);
         break;
     }
     pass.Emit(true);
@@ -211,8 +290,12 @@ void Sweeper::Deliver(Pass& pass) {
   }
   for (const TaskRecord& t : *due) {
     if (cancel_.load()) break;
+    const absl::Time write_started = absl::Now();
     absl::StatusOr<TaskWriteResult> written = adapter_->WriteTask(t.request);
     const absl::Time now = absl::Now();
+    if (pass.metrics != nullptr) {
+      pass.metrics->CrmRequest(adapter_->Name(), "write_task", written.status(), now - write_started);
+    }
     if (written.ok()) {
       if (absl::Status s = store_->MarkTaskDelivered(t.request.key, written->crm_id, now); !s.ok()) {
         // The CRM has it; the next delivery finds the key there and marks it.
@@ -247,6 +330,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   cancel_.store(false);
 
   Pass pass;
+  pass.metrics = metrics_.get();
   pass.request = request;
   pass.progress = &progress;
   pass.started = absl::Now();
@@ -271,6 +355,12 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
     report.set_duration_seconds(absl::ToDoubleSeconds(end - pass.started));
     report.set_succeeded(status.ok());
     if (!status.ok()) report.set_error(Redact(status.ToString()));
+    if (pass.metrics != nullptr) {
+      const std::string outcome = status.ok() ? "succeeded" : "failed";
+      pass.metrics->sweep_duration.Observe({outcome}, report.duration_seconds());
+      pass.metrics->sweeps.Add({outcome});
+      if (status.ok()) pass.metrics->last_success.Set({}, absl::ToDoubleSeconds(end - absl::UnixEpoch()));
+    }
     std::string json;
     google::protobuf::util::JsonPrintOptions opts;
     opts.preserve_proto_field_names = true;
@@ -392,6 +482,22 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
     }
     absl::StatusOr<std::vector<TaskRecord>> pending = store_->DueTasks(absl::InfiniteFuture());
     if (pending.ok()) report.set_tasks_pending(static_cast<int64_t>(pending->size()));
+    // Dry runs (often as of a past day) leave the task and portfolio metrics alone.
+    if (SweepMetrics* m = pass.metrics; m != nullptr) {
+      m->tasks_created.Add({}, static_cast<double>(report.tasks_created()));
+      m->tasks_skipped.Add({}, static_cast<double>(report.tasks_skipped_open()));
+      m->tasks_deferred.Add({}, static_cast<double>(report.tasks_deferred_capacity()));
+      m->tasks_failed.Add({}, static_cast<double>(report.tasks_failed()));
+      if (pending.ok()) m->tasks_pending.Set({}, static_cast<double>(report.tasks_pending()));
+      m->accounts_scored.Set({}, static_cast<double>(report.accounts_scored()));
+      m->accounts_at_risk.Set({}, static_cast<double>(report.accounts_at_risk()));
+      m->value_at_risk.Set({}, report.value_at_risk());
+      absl::flat_hash_map<Tier, int64_t> by_tier;
+      for (const QueueItem& item : plan.queue) ++by_tier[portfolio.accounts[item.account].tier];
+      for (Tier tier : {Tier::kKey, Tier::kMid, Tier::kTail}) {
+        m->queue_size.Set({std::string(TierName(tier))}, static_cast<double>(by_tier[tier]));
+      }
+    }
   }
 
   absl::StatusOr<pulse::v1::SweepReport> result = finish(absl::OkStatus());

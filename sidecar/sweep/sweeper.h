@@ -22,6 +22,9 @@
 
 namespace pulse {
 
+class MetricsRegistry;
+struct SweepMetrics;
+
 struct SweepRequest {
   bool dry_run = false;
   // Score and plan as of this instant; absent = now. Must not be in the future.
@@ -50,6 +53,12 @@ class Sweeper {
   Sweeper(std::unique_ptr<CrmAdapter> adapter, Store* store, PulseConfig config);
   Sweeper(const Sweeper&) = delete;
   Sweeper& operator=(const Sweeper&) = delete;
+  ~Sweeper();
+
+  // Records the pulse_* sweep, sync, task and CRM request metrics into
+  // `metrics` (which must outlive the sweeper) from the next sweep on; null
+  // stops recording. Waits for a running sweep.
+  void SetMetrics(MetricsRegistry* metrics);
 
   // Runs one sweep and returns its report (also when the sweep failed: then
   // report.succeeded() is false and report.error() says why).
@@ -78,6 +87,7 @@ class Sweeper {
   Store* store_;
   const PulseConfig config_;
   absl::Mutex run_mu_;  // held for the whole of a sweep
+  std::unique_ptr<SweepMetrics> metrics_ ABSL_GUARDED_BY(run_mu_);
   mutable absl::Mutex latest_mu_;
   std::shared_ptr<const SweepSnapshot> latest_ ABSL_GUARDED_BY(latest_mu_);
   std::atomic<bool> synced_{false};

@@ -19,9 +19,11 @@ EFFECTIVENESS_ACTIONS = ["win_back", "service_recovery", "check_in", "reorder_re
                          "onboarding", "growth", "handover_intro"]
 CONFIG_KEYS = {
     "listen": None,
+    "http_listen": None,
     "log_level": None,
+    "log_format": None,
     "store": {"path": None},
-    "adapter": {"type": None, "csv": {"dir": None}},
+    "adapter": {"type": None, "csv": {"dir": None}, "credentials_file": None, "credentials_env": None},
     "sweep": {"interval": None, "run_on_start": None, "write_tasks": None},
     "tiers": {"key_revenue_share": None, "key_max_account_share": None, "mid_account_share": None,
               "use_crm_tier": None},
@@ -37,6 +39,8 @@ CONFIG_KEYS = {
                 "effectiveness": {a: None for a in EFFECTIVENESS_ACTIONS}},
 }
 LIST_KEYS = {"contact.pool_users", "contact.key_account_users"}
+# Keys config.cc accepts but does not require: the chart renders them only in some cases.
+OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env"}
 
 STANDARD_LABELS = ["helm.sh/chart", "app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]
@@ -74,8 +78,9 @@ def config_key_problems(tree, allowed, path=""):
         elif isinstance(value, (dict, list)) or value is None:
             problems.append(f"{full} is not a scalar")
     for key in allowed:
-        if key not in tree:
-            problems.append(f"missing key {path + '.' if path else ''}{key}")
+        full = f"{path}.{key}" if path else key
+        if key not in tree and full not in OPTIONAL_KEYS:
+            problems.append(f"missing key {full}")
     return problems
 
 
@@ -240,6 +245,7 @@ def main():
             str(spec["template"]["metadata"].get("annotations")))
 
     secret_volumes = [n for n, v in volumes.items() if "secret" in v]
+    secret_file = None  # where the mounted credentials file is, for pulse.yaml's adapter.credentials_file
     env_secret_refs = [e for e in ctr.get("env", []) or [] if "secretKeyRef" in (e.get("valueFrom") or {})] + \
         [e for e in ctr.get("envFrom", []) or [] if "secretRef" in e]
     c.check("no credential reaches the container as an environment variable", not env_secret_refs,
@@ -253,6 +259,9 @@ def main():
             ok = (v["secret"].get("secretName") == args.expect_secret and len(ms) == 1
                   and ms[0].get("readOnly") is True and ms[0]["mountPath"].startswith(SECRET_DIR))
             why = f"{v} mounted as {ms}"
+            items = v["secret"].get("items") or []
+            if ok and len(items) == 1 and "subPath" not in ms[0]:
+                secret_file = ms[0]["mountPath"].rstrip("/") + "/" + items[0]["path"]
         c.check(f"Secret {args.expect_secret} is mounted read-only as a file under {SECRET_DIR}/", ok, why)
     else:
         c.check("no Secret is mounted without crm.existingSecret", not secret_volumes, str(secret_volumes))
@@ -270,6 +279,18 @@ def main():
     c.check("pulse.yaml has exactly the keys config.cc accepts", not problems, "; ".join(problems[:5]))
     c.check("pulse.yaml listens on 0.0.0.0:50051", config.get("listen") == f"0.0.0.0:{GRPC_PORT}",
             str(config.get("listen")))
+    c.check("pulse.yaml serves http (/metrics) on 0.0.0.0:9090", config.get("http_listen") == f"0.0.0.0:{HTTP_PORT}",
+            str(config.get("http_listen")))
+    c.check("pulse.yaml logs JSON lines", config.get("log_format") == "json", str(config.get("log_format")))
+    credentials_file = lookup(config, "adapter.credentials_file")
+    if args.expect_secret:
+        c.check("adapter.credentials_file is the mounted Secret's file",
+                secret_file is not None and credentials_file == secret_file, f"{credentials_file} vs {secret_file}")
+    else:
+        c.check("no adapter.credentials_file without crm.existingSecret", credentials_file is None,
+                str(credentials_file))
+    c.check("no adapter.credentials_env (the Secret is a file, never an env var)",
+            lookup(config, "adapter.credentials_env") is None, str(lookup(config, "adapter.credentials_env")))
     store_path = str(lookup(config, "store.path"))
     c.check("store.path is on the data volume", store_path.startswith(DATA_DIR + "/"), store_path)
     if lookup(config, "adapter.type") == "csv":

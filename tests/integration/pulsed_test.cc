@@ -16,21 +16,21 @@
 #include "pulse/v1/retention.grpc.pb.h"
 #include "sidecar/common/csv_reader.h"
 #include "tests/integration/child_process.h"
+#include "tests/testing/paths.h"
+#include "tests/testing/http_client.h"
 
 namespace pulse {
 namespace {
 
 namespace fs = std::filesystem;
 using ::pulse::testing::ChildProcess;
+using ::pulse::testing::HttpGet;
 using ::pulse::testing::RunCommand;
 using ::testing::HasSubstr;
 
 constexpr char kEndDate[] = "2026-06-30";
 
-std::string Binary(const std::string& name) {
-  const char* dir = std::getenv("PULSE_BINARY_DIR");
-  return absl::StrCat(dir == nullptr ? "build" : dir, "/sidecar/cli/", name);
-}
+std::string Binary(const std::string& name) { return ::pulse::testing::CliBinary(name); }
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -89,19 +89,29 @@ class PulsedTest : public ::testing::Test {
     return line;
   }
 
-  ChildProcess StartServer(int* port) {
-    auto child = ChildProcess::Start(
-        {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(), "--listen", "127.0.0.1:0"},
-        (dir_ / "pulsed.log").string());
+  // Starts `pulsed serve` with gRPC and HTTP on free ports; reads both ports
+  // from its first two stdout lines.
+  ChildProcess StartServer(int* port, int* http_port = nullptr) {
+    auto child = ChildProcess::Start({Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(), "--listen",
+                                      "127.0.0.1:0", "--http-listen", "127.0.0.1:0"},
+                                     (dir_ / "pulsed.log").string());
     EXPECT_TRUE(child.has_value());
-    auto line = child->ReadLine(absl::Seconds(30));
-    EXPECT_TRUE(line.has_value()) << ReadFile(dir_ / "pulsed.log");
-    *port = 0;
-    if (line.has_value()) {
-      EXPECT_TRUE(absl::StartsWith(*line, "pulsed listening on port ")) << *line;
-      EXPECT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(' ') + 1), port)) << *line;
-    }
+    *port = ReadPortLine(*child, "pulsed listening on port ");
+    const int http = ReadPortLine(*child, "pulsed http on port ");
+    if (http_port != nullptr) *http_port = http;
     return std::move(*child);
+  }
+
+  // The port at the end of the next stdout line, which must start with `prefix`; 0 when it does not.
+  int ReadPortLine(ChildProcess& child, const std::string& prefix) {
+    auto line = child.ReadLine(absl::Seconds(30));
+    EXPECT_TRUE(line.has_value()) << "no '" << prefix << "' line; log:\n" << ReadFile(dir_ / "pulsed.log");
+    int port = 0;
+    if (line.has_value()) {
+      EXPECT_TRUE(absl::StartsWith(*line, prefix)) << *line;
+      EXPECT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(' ') + 1), &port)) << *line;
+    }
+    return port;
   }
 
   fs::path dir_;
@@ -132,11 +142,18 @@ SweepOutcome RunSweep(pulse::v1::RetentionService::Stub& stub, const std::string
 TEST_F(PulsedTest, ServeSweepQueueHealthAndNoDuplicates) {
   const int64_t bad_line = AppendBadOrder();
   int port = 0;
-  ChildProcess server = StartServer(&port);
+  int http_port = 0;
+  ChildProcess server = StartServer(&port, &http_port);
   ASSERT_GT(port, 0);
+  ASSERT_GT(http_port, 0);
   const std::string address = absl::StrCat("127.0.0.1:", port);
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = pulse::v1::RetentionService::NewStub(channel);
+  {
+    auto healthz = HttpGet(http_port, "/healthz");
+    ASSERT_TRUE(healthz.has_value());
+    EXPECT_EQ(healthz->status, 503) << "not healthy before the first sweep";
+  }
 
   // Before any sweep: not serving, and the queue says why it is empty.
   auto [health_before, health_out] = RunCommand({Binary("pulsectl"), "--server", address, "health"});
@@ -166,6 +183,25 @@ TEST_F(PulsedTest, ServeSweepQueueHealthAndNoDuplicates) {
 
   auto [health_after, health_out2] = RunCommand({Binary("pulsectl"), "--server", address, "health"});
   EXPECT_EQ(health_after, 0) << health_out2;
+
+  // The same sweep, as Prometheus sees it.
+  {
+    auto healthz = HttpGet(http_port, "/healthz");
+    ASSERT_TRUE(healthz.has_value());
+    EXPECT_EQ(healthz->status, 200);
+    auto metrics = HttpGet(http_port, "/metrics");
+    ASSERT_TRUE(metrics.has_value());
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_EQ(metrics->content_type, "text/plain; version=0.0.4");
+    const std::string& body = metrics->body;
+    EXPECT_THAT(body, HasSubstr(absl::StrCat("\npulse_tasks_created_total ", r.tasks_created(), "\n")));
+    EXPECT_THAT(body, HasSubstr("\npulse_sweeps_total{outcome=\"succeeded\"} 1\n"));
+    EXPECT_THAT(body, HasSubstr(absl::StrCat("\npulse_accounts_scored ", r.accounts_scored(), "\n")));
+    EXPECT_THAT(body, HasSubstr("pulse_rows_rejected_total{entity=\"orders\"} "));
+    EXPECT_THAT(body, HasSubstr("pulse_crm_request_duration_seconds_count{adapter=\"csv\",operation=\"write_task\","
+                                "code=\"OK\"} "));
+    EXPECT_THAT(body, HasSubstr("pulse_queue_size{tier=\"key\"} "));
+  }
 
   // The queue, paged.
   pulse::v1::ListContactQueueRequest q;

@@ -1,6 +1,14 @@
 #include "sidecar/config/config.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "sidecar/common/logging.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
@@ -9,6 +17,7 @@ namespace {
 
 using ::pulse::testing::IsOk;
 using ::pulse::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr char kMinimal[] = R"(
@@ -27,12 +36,18 @@ TEST(Config, MinimalUsesDefaultsAndResolvesPaths) {
   EXPECT_EQ(c.listen, "127.0.0.1:50051");
   EXPECT_EQ(c.sweep.interval, absl::Hours(1));
   EXPECT_EQ(c.engine.contact.default_weekly_capacity, 15);
+  EXPECT_EQ(c.http_listen, "127.0.0.1:9090");
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_EQ(c.adapter.credentials_file, "");
+  EXPECT_EQ(c.adapter.credentials_env, "");
 }
 
 TEST(Config, EveryKeyIsRead) {
   const std::string yaml = std::string(kMinimal) + R"(
 listen: 0.0.0.0:7000
+http_listen: 0.0.0.0:9191
 log_level: debug
+log_format: json
 sweep: {interval: 30m, run_on_start: false, write_tasks: false}
 tiers: {key_revenue_share: 0.5, key_max_account_share: 0.03, mid_account_share: 0.25, use_crm_tier: false}
 signals:
@@ -47,6 +62,8 @@ contact:
 )";
   PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(yaml, "/x"));
   EXPECT_EQ(c.listen, "0.0.0.0:7000");
+  EXPECT_EQ(c.http_listen, "0.0.0.0:9191");
+  EXPECT_EQ(c.log_format, "json");
   EXPECT_EQ(c.sweep.interval, absl::Minutes(30));
   EXPECT_FALSE(c.sweep.run_on_start);
   EXPECT_FALSE(c.sweep.write_tasks);
@@ -101,6 +118,125 @@ TEST(Config, RenderedConfigParsesBackToTheSameValues) {
   EXPECT_EQ(back.engine.contact.language, "fi");
   EXPECT_EQ(back.sweep.interval, absl::Minutes(90));
   EXPECT_EQ(back.engine.contact.effectiveness, c.engine.contact.effectiveness);
+}
+
+TEST(Config, HttpListenAndLogFormat) {
+  auto with = [](const std::string& extra) { return ParseConfig(std::string(kMinimal) + extra, "/x"); };
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig off, with("http_listen: \"\"\n"));
+  EXPECT_EQ(off.http_listen, "") << "empty disables the HTTP endpoint";
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig any, with("http_listen: 127.0.0.1:0\n"));
+  EXPECT_EQ(any.http_listen, "127.0.0.1:0");
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig v6, with("http_listen: \"[::1]:9090\"\n"));
+  EXPECT_EQ(v6.http_listen, "[::1]:9090");
+  for (const char* bad : {"9090", "localhost", "host:", ":9090", "host:99999", "host:-1", "host:90x", "::1:9090"}) {
+    EXPECT_THAT(with(absl::StrCat("http_listen: \"", bad, "\"\n")),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http_listen: must be HOST:PORT")))
+        << bad;
+  }
+  EXPECT_THAT(with("http_listen: [a, b]\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http_listen: must be a string")));
+  EXPECT_THAT(with("log_format: xml\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log_format: must be text or json")));
+}
+
+TEST(Config, CredentialsFileOrEnvButNotBoth) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig file,
+      ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}, credentials_file: secrets/crm}\n",
+                  "/etc/pulse"));
+  EXPECT_EQ(file.adapter.credentials_file, "/etc/pulse/secrets/crm");
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig env,
+      ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}, credentials_env: CRM_TOKEN}\n", "/x"));
+  EXPECT_EQ(env.adapter.credentials_env, "CRM_TOKEN");
+  EXPECT_THAT(ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}, credentials_file: f, "
+                          "credentials_env: E}\n",
+                          "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("adapter.credentials_file"), HasSubstr("adapter.credentials_env"))));
+  EXPECT_THAT(ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}, credentials_env: \"CRM TOKEN\"}\n",
+                          "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.credentials_env: must be")));
+  EXPECT_THAT(ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}, credentials: x}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.credentials: unknown key")));
+}
+
+TEST(Config, RenderedConfigKeepsTheNewKeys) {
+  PulseConfig c;
+  c.store_path = "/data/pulse.db";
+  c.adapter.csv.dir = "/data";
+  c.http_listen = "";
+  c.log_format = "json";
+  c.adapter.credentials_env = "CRM_TOKEN";
+  const std::string yaml = RenderConfig(c);
+  EXPECT_THAT(yaml, HasSubstr("http_listen: \"\""));
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(yaml, "/elsewhere"));
+  EXPECT_EQ(back.http_listen, "");
+  EXPECT_EQ(back.log_format, "json");
+  EXPECT_EQ(back.adapter.credentials_env, "CRM_TOKEN");
+  c.adapter.credentials_env.clear();
+  c.adapter.credentials_file = "/var/run/secrets/pulse/credentials";
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back2, ParseConfig(RenderConfig(c), "/elsewhere"));
+  EXPECT_EQ(back2.adapter.credentials_file, "/var/run/secrets/pulse/credentials");
+  PulseConfig plain;
+  plain.store_path = "/p";
+  plain.adapter.csv.dir = "/d";
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig defaults, ParseConfig(RenderConfig(plain), "/x"));
+  EXPECT_EQ(defaults.http_listen, "127.0.0.1:9090");
+  EXPECT_EQ(defaults.log_format, "text");
+}
+
+class CredentialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("pulse-cred-", getpid());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(dir_);
+    unsetenv("PULSE_TEST_CRM_TOKEN");
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CredentialsTest, FileIsReadTrimmedAndRegisteredAsSecret) {
+  AdapterConfig a;
+  a.credentials_file = Write("token", "  file-token-12345\n");
+  PULSE_ASSERT_OK_AND_ASSIGN(std::string value, LoadAdapterCredentials(a));
+  EXPECT_EQ(value, "file-token-12345");
+  EXPECT_EQ(Redact("Bearer file-token-12345"), "Bearer ***");
+}
+
+TEST_F(CredentialsTest, EnvIsReadAndRegisteredAsSecret) {
+  setenv("PULSE_TEST_CRM_TOKEN", "env-token-67890", 1);
+  AdapterConfig a;
+  a.credentials_env = "PULSE_TEST_CRM_TOKEN";
+  PULSE_ASSERT_OK_AND_ASSIGN(std::string value, LoadAdapterCredentials(a));
+  EXPECT_EQ(value, "env-token-67890");
+  EXPECT_EQ(Redact("key=env-token-67890"), "key=***");
+}
+
+TEST_F(CredentialsTest, ErrorsNameTheFileOrVariable) {
+  AdapterConfig a;
+  EXPECT_THAT(LoadAdapterCredentials(a),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("adapter.credentials_file or")));
+  a.credentials_file = (dir_ / "missing").string();
+  EXPECT_THAT(LoadAdapterCredentials(a), StatusIs(absl::StatusCode::kNotFound, HasSubstr(a.credentials_file)));
+  a.credentials_file = Write("blank", " \n\t\n");
+  EXPECT_THAT(LoadAdapterCredentials(a),
+              StatusIs(absl::StatusCode::kFailedPrecondition, AllOf(HasSubstr("blank"), HasSubstr("empty"))));
+  a.credentials_file.clear();
+  a.credentials_env = "PULSE_TEST_CRM_TOKEN";
+  EXPECT_THAT(LoadAdapterCredentials(a),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("PULSE_TEST_CRM_TOKEN")));
+  setenv("PULSE_TEST_CRM_TOKEN", "   ", 1);
+  EXPECT_THAT(LoadAdapterCredentials(a),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("PULSE_TEST_CRM_TOKEN")));
 }
 
 TEST(Config, MissingFileIsNotFound) {

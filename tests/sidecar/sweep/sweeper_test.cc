@@ -6,6 +6,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sidecar/common/metrics.h"
 #include "tests/sidecar/engine/engine_test_util.h"
 #include "tests/testing/memory_crm.h"
 #include "tests/testing/status_matchers.h"
@@ -249,6 +250,50 @@ TEST_F(SweeperTest, SweepHistoryIsRecorded) {
   EXPECT_TRUE((*sweeps)[0].dry_run);
   EXPECT_EQ((*sweeps)[1].status, "succeeded");
   EXPECT_THAT((*sweeps)[1].report_json, HasSubstr("tasks_created"));
+}
+
+}  // namespace
+}  // namespace pulse
+
+namespace pulse {
+namespace {
+
+TEST_F(SweeperTest, RecordsMetricsForSweepsTasksAndCrmRequests) {
+  MetricsRegistry metrics;
+  sweeper_->SetMetrics(&metrics);
+  state_->fail_next_writes = 1;
+  state_->entity_errors[Entity::kCases] = absl::UnavailableError("helpdesk module offline");
+  auto first = Sweep();
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(first->succeeded()) << first->error();
+  EXPECT_EQ(metrics.Counter("pulse_sweeps_total", "", {"outcome"}).Value({"succeeded"}), 1);
+  EXPECT_EQ(metrics.Counter("pulse_tasks_created_total", "").Value({}), first->tasks_created());
+  EXPECT_EQ(metrics.Counter("pulse_tasks_failed_total", "").Value({}), 1);
+  EXPECT_EQ(metrics.Gauge("pulse_tasks_pending", "").Value({}), first->tasks_pending());
+  EXPECT_EQ(metrics.Gauge("pulse_accounts_scored", "").Value({}), 6);
+  EXPECT_EQ(metrics.Counter("pulse_records_read_total", "", {"entity"}).Value({"accounts"}), 6);
+  auto& errors = metrics.Counter("pulse_crm_request_errors_total", "", {"adapter", "operation", "code"});
+  EXPECT_EQ(errors.Value({"memory", "write_task", "UNAVAILABLE"}), 1);
+  EXPECT_EQ(errors.Value({"memory", "read_cases", "UNAVAILABLE"}), 1);
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("pulse_crm_request_duration_seconds_count{adapter=\"memory\",operation=\"read_orders\","
+                              "code=\"OK\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("pulse_sweep_duration_seconds_count{outcome=\"succeeded\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE pulse_last_successful_sweep_timestamp_seconds gauge\n"));
+  double queued = 0;
+  for (const char* tier : {"key", "mid", "tail"}) {
+    queued += metrics.Gauge("pulse_queue_size", "", {"tier"}).Value({tier});
+  }
+  EXPECT_GT(queued, 0);
+
+  // A failed sweep counts as failed; dry runs leave the task counters alone.
+  state_->entity_errors[Entity::kOrders] = absl::UnavailableError("connection refused");
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(metrics.Counter("pulse_sweeps_total", "", {"outcome"}).Value({"failed"}), 1);
+  state_->entity_errors.clear();
+  ASSERT_THAT(Sweep(/*dry_run=*/true), IsOk());
+  EXPECT_EQ(metrics.Counter("pulse_sweeps_total", "", {"outcome"}).Value({"succeeded"}), 2);
+  EXPECT_EQ(metrics.Counter("pulse_tasks_created_total", "").Value({}), first->tasks_created());
 }
 
 }  // namespace

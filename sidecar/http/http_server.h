@@ -1,0 +1,63 @@
+// Pulse's HTTP endpoint, next to the gRPC API: Prometheus metrics and a plain
+// health probe for tools that do not speak gRPC. Read-only.
+//
+//   GET /metrics   the registry in the Prometheus text format 0.0.4
+//   GET /healthz   200 "ok" once a sweep has read the CRM, 503 before
+//   GET /          a short plain-text index
+//
+// Other paths are 404; methods other than GET (and HEAD) are 405.
+#ifndef PULSE_SIDECAR_HTTP_HTTP_SERVER_H_
+#define PULSE_SIDECAR_HTTP_HTTP_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sidecar/common/metrics.h"
+
+namespace pulse {
+
+struct HttpServerParams {
+  // HOST:PORT to bind ("[::1]:9090" for IPv6); port 0 picks a free port.
+  std::string listen = "127.0.0.1:9090";
+  // Rendered on GET /metrics; must outlive the server. Null serves no metrics.
+  const MetricsRegistry* metrics = nullptr;
+  // Answers GET /healthz: true = 200, false = 503. Called on the server's
+  // threads, so it must be thread-safe. Empty = always healthy.
+  std::function<bool()> healthy;
+};
+
+// Serves on its own threads from Start() until Stop() or destruction.
+class HttpServer {
+ public:
+  // Binds and starts serving. InvalidArgument for a malformed address,
+  // Unavailable when it cannot be bound (in use, no such host).
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(HttpServerParams params);
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  // Stops, as Stop().
+  ~HttpServer();
+
+  // The bound port (the chosen one when started on port 0).
+  int port() const { return port_; }
+  // Stops accepting, finishes the requests in progress and joins the
+  // server's threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl, int port);
+
+  std::unique_ptr<Impl> impl_;
+  const int port_;
+};
+
+// Splits "host:port" / "[v6]:port" into host (brackets removed) and port.
+// InvalidArgument when it is not of that form or the port is not 0..65535.
+absl::Status SplitHostPort(const std::string& address, std::string* host, int* port);
+
+}  // namespace pulse
+
+#endif  // PULSE_SIDECAR_HTTP_HTTP_SERVER_H_

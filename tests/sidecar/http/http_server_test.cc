@@ -1,0 +1,125 @@
+#include "sidecar/http/http_server.h"
+
+#include <atomic>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pulse {
+namespace {
+
+using ::pulse::testing::HttpGet;
+using ::pulse::testing::HttpRequest;
+using ::pulse::testing::IsOk;
+using ::pulse::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    metrics_.Counter("pulse_sweeps_total", "Sweeps finished.", {"outcome"}).Add({"succeeded"});
+    HttpServerParams params;
+    params.listen = "127.0.0.1:0";
+    params.metrics = &metrics_;
+    params.healthy = [this] { return synced_.load(); };
+    absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(params);
+    ASSERT_THAT(server, IsOk());
+    server_ = std::move(*server);
+  }
+
+  MetricsRegistry metrics_;
+  std::atomic<bool> synced_{false};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesMetricsInThePrometheusTextFormat) {
+  ASSERT_GT(server_->port(), 0);
+  auto res = HttpGet(server_->port(), "/metrics");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->content_type, "text/plain; version=0.0.4");
+  EXPECT_EQ(res->body,
+            "# HELP pulse_sweeps_total Sweeps finished.\n"
+            "# TYPE pulse_sweeps_total counter\n"
+            "pulse_sweeps_total{outcome=\"succeeded\"} 1\n");
+  // Every scrape renders the registry anew.
+  metrics_.Gauge("pulse_tasks_pending", "Tasks in the outbox.").Set({}, 3);
+  res = HttpGet(server_->port(), "/metrics");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_THAT(res->body, HasSubstr("\npulse_tasks_pending 3\n"));
+}
+
+TEST_F(HttpServerTest, HealthzIs503UntilSyncedThen200) {
+  auto before = HttpGet(server_->port(), "/healthz");
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->status, 503);
+  synced_ = true;
+  auto after = HttpGet(server_->port(), "/healthz");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(after->body, "ok\n");
+}
+
+TEST_F(HttpServerTest, IndexUnknownPathsAndOtherMethods) {
+  auto index = HttpGet(server_->port(), "/");
+  ASSERT_TRUE(index.has_value());
+  EXPECT_EQ(index->status, 200);
+  EXPECT_THAT(index->body, HasSubstr("/metrics"));
+  auto missing = HttpGet(server_->port(), "/admin");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->status, 404);
+  for (const char* method : {"POST", "PUT", "DELETE", "PATCH"}) {
+    auto refused = HttpRequest(server_->port(), method, "/metrics");
+    ASSERT_TRUE(refused.has_value()) << method;
+    EXPECT_EQ(refused->status, 405) << method;
+  }
+  auto head = HttpRequest(server_->port(), "HEAD", "/healthz");
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 503);
+}
+
+TEST_F(HttpServerTest, StopClosesThePortAndIsIdempotent) {
+  const int port = server_->port();
+  server_->Stop();
+  server_->Stop();
+  EXPECT_FALSE(HttpGet(port, "/healthz").has_value());
+}
+
+TEST(HttpServer, StartAndStopRightAway) {
+  for (int i = 0; i < 20; ++i) {
+    HttpServerParams params;
+    params.listen = "127.0.0.1:0";
+    auto server = HttpServer::Start(params);
+    ASSERT_THAT(server, IsOk());
+  }  // destructors stop and join
+}
+
+TEST(HttpServer, BadOrBusyAddressesAreErrors) {
+  HttpServerParams params;
+  params.listen = "localhost";
+  EXPECT_THAT(HttpServer::Start(params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("HOST:PORT")));
+  params.listen = "127.0.0.1:0";
+  auto first = HttpServer::Start(params);
+  ASSERT_THAT(first, IsOk());
+  params.listen = absl::StrCat("127.0.0.1:", (*first)->port());
+  EXPECT_THAT(HttpServer::Start(params), StatusIs(absl::StatusCode::kUnavailable, HasSubstr(params.listen)));
+}
+
+TEST(SplitHostPort, Forms) {
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(SplitHostPort("0.0.0.0:9090", &host, &port).ok());
+  EXPECT_EQ(host, "0.0.0.0");
+  EXPECT_EQ(port, 9090);
+  ASSERT_TRUE(SplitHostPort("[::1]:0", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 0);
+  for (const char* bad : {"", "9090", ":9090", "h:", "h:65536", "h:+1", "::1:80", "[::1:80"}) {
+    EXPECT_FALSE(SplitHostPort(bad, &host, &port).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace pulse
