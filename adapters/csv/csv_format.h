@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "sidecar/common/csv_reader.h"
+#include "sidecar/common/csv_writer.h"
 #include "sidecar/domain/records.h"
 
 namespace pulse::csv_internal {
@@ -90,9 +91,8 @@ class OwnerChangeLedger {
   absl::flat_hash_map<std::string, Latest> latest_;
 };
 
-// One CSV record (fields joined by ',', RFC 4180 quoting where needed,
-// ending in '\n').
-std::string FormatCsvRecord(const std::vector<std::string>& fields);
+// Records are written with pulse::FormatCsvRecord (sidecar/common/csv_writer.h).
+using ::pulse::FormatCsvRecord;
 
 }  // namespace pulse::csv_internal
 

@@ -24,6 +24,7 @@
 #include "sidecar/cli/app.h"
 #include "sidecar/cli/args.h"
 #include "sidecar/cli/render.h"
+#include "sidecar/common/csv_writer.h"
 #include "sidecar/common/logging.h"
 #include "sidecar/common/metrics.h"
 #include "sidecar/common/time_util.h"
@@ -181,17 +182,6 @@ int Sweep(const std::vector<std::string>& argv) {
   return 0;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 int Demo(const std::vector<std::string>& argv) {
   absl::StatusOr<Args> args = Args::Parse(argv, {"out", "accounts", "seed", "end-date"}, {"force"});
   if (!args.ok()) return Usage(std::string(args.status().message()));
@@ -275,9 +265,9 @@ int Score(const std::vector<std::string>& argv) {
     if (a.orders_total == 0) continue;
     std::vector<std::string> reasons;
     for (const Signal& s : a.signals) reasons.push_back(s.id);
-    absl::StrAppend(&out, CsvField(a.account_id), absl::StrFormat(",%.6f,%.2f,", a.churn_probability, a.value_at_risk),
-                    TierName(a.tier), ",", CsvField(a.owner_id), ",", ActionId(a.action), ",",
-                    CsvField(absl::StrJoin(reasons, ";")), "\n");
+    out += FormatCsvRecord({a.account_id, absl::StrFormat("%.6f", a.churn_probability),
+                            absl::StrFormat("%.2f", a.value_at_risk), std::string(TierName(a.tier)), a.owner_id,
+                            std::string(ActionId(a.action)), absl::StrJoin(reasons, ";")});
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

@@ -1,4 +1,5 @@
 #include "sidecar/common/csv_reader.h"
+#include "sidecar/common/csv_writer.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,6 +64,25 @@ TEST(CsvReader, HeaderProblems) {
   EXPECT_THAT(r->RequireColumns({"id", "amount"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.csv: missing required column 'amount'")));
   EXPECT_THAT(CsvReader::Open("/nonexistent/x.csv"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace pulse
+
+namespace pulse {
+namespace {
+
+TEST(CsvWriter, QuotesOnlyWhenNeededAndReadsBack) {
+  const std::vector<std::string> fields = {"plain", "a,b", "say \"hi\"", "two\nlines", ""};
+  const std::string record = FormatCsvRecord(fields);
+  EXPECT_EQ(record, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n");
+  auto reader = CsvReader::FromString("w.csv", "c1,c2,c3,c4,c5\n" + record);
+  ASSERT_TRUE(reader.ok());
+  CsvRow row;
+  std::string err;
+  ASSERT_TRUE((*reader)->Next(&row, &err));
+  EXPECT_EQ(err, "");
+  for (size_t i = 0; i < fields.size(); ++i) EXPECT_EQ(row.Get("c" + std::to_string(i + 1)), fields[i]);
 }
 
 }  // namespace
