@@ -228,7 +228,15 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (const YAML::Node n = root["signals"];
       n && r.ExpectMap(n, "signals", {"overdue_ratio", "overdue_min_days", "min_orders_for_cadence",
                                       "volume_window_days", "volume_drop_share", "complaint_window_days",
-                                      "complaint_min_cases", "complaint_rise_ratio", "contact_gap_days"})) {
+                                      "complaint_min_cases", "complaint_rise_ratio", "contact_gap_days",
+                                      "slow_response_window_days", "slow_response_min_cases",
+                                      "first_response_sla_hours", "contact_frequency_window_days",
+                                      "contact_frequency_drop_share", "contact_frequency_min_baseline",
+                                      "key_contact_window_days", "engagement_window_days", "engagement_drop_share",
+                                      "engagement_min_sent", "price_talk_window_days", "price_talk_min_mentions",
+                                      "price_terms", "growth_rise_share", "health_check_interval_days",
+                                      "onboarding_days", "negative_feedback_window_days", "nps_detractor_max",
+                                      "csat_negative_max"})) {
     r.Double(n, "signals", "overdue_ratio", &s.overdue_ratio, 1, 100);
     r.Int(n, "signals", "overdue_min_days", &s.overdue_min_days, 1, 3650);
     r.Int(n, "signals", "min_orders_for_cadence", &s.min_orders_for_cadence, 2, 1000);
@@ -243,17 +251,51 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
       r.Int(g, "signals.contact_gap_days", "mid", &s.contact_gap_days.mid, 1, 3650);
       r.Int(g, "signals.contact_gap_days", "tail", &s.contact_gap_days.tail, 1, 3650);
     }
+    r.Int(n, "signals", "slow_response_window_days", &s.slow_response_window_days, 7, 730);
+    r.Int(n, "signals", "slow_response_min_cases", &s.slow_response_min_cases, 1, 1000);
+    if (const YAML::Node g = n["first_response_sla_hours"];
+        g && r.ExpectMap(g, "signals.first_response_sla_hours", {"key", "mid", "tail"})) {
+      r.Double(g, "signals.first_response_sla_hours", "key", &s.first_response_sla_hours.key, 0.1, 8760);
+      r.Double(g, "signals.first_response_sla_hours", "mid", &s.first_response_sla_hours.mid, 0.1, 8760);
+      r.Double(g, "signals.first_response_sla_hours", "tail", &s.first_response_sla_hours.tail, 0.1, 8760);
+    }
+    r.Int(n, "signals", "contact_frequency_window_days", &s.contact_frequency_window_days, 7, 730);
+    r.Double(n, "signals", "contact_frequency_drop_share", &s.contact_frequency_drop_share, 0.01, 1);
+    r.Int(n, "signals", "contact_frequency_min_baseline", &s.contact_frequency_min_baseline, 1, 1000);
+    r.Int(n, "signals", "key_contact_window_days", &s.key_contact_window_days, 1, 3650);
+    r.Int(n, "signals", "engagement_window_days", &s.engagement_window_days, 7, 730);
+    r.Double(n, "signals", "engagement_drop_share", &s.engagement_drop_share, 0.01, 1);
+    r.Int(n, "signals", "engagement_min_sent", &s.engagement_min_sent, 1, 100000);
+    r.Int(n, "signals", "price_talk_window_days", &s.price_talk_window_days, 7, 730);
+    r.Int(n, "signals", "price_talk_min_mentions", &s.price_talk_min_mentions, 1, 1000);
+    r.StringList(n, "signals", "price_terms", &s.price_terms);
+    r.Double(n, "signals", "growth_rise_share", &s.growth_rise_share, 0.01, 100);
+    r.Int(n, "signals", "health_check_interval_days", &s.health_check_interval_days, 30, 3650);
+    r.Int(n, "signals", "onboarding_days", &s.onboarding_days, 7, 730);
+    r.Int(n, "signals", "negative_feedback_window_days", &s.negative_feedback_window_days, 7, 3650);
+    r.Double(n, "signals", "nps_detractor_max", &s.nps_detractor_max, 0, 10);
+    r.Double(n, "signals", "csat_negative_max", &s.csat_negative_max, 1, 5);
+    // Terms are matched against lower-cased text.
+    for (std::string& term : s.price_terms) term = absl::AsciiStrToLower(term);
   }
 
   ChurnWeights& w = c.engine.weights;
   if (const YAML::Node n = root["churn_weights"];
       n && r.ExpectMap(n, "churn_weights",
-                       {"volume_falling", "complaints_rising", "contact_gap", "no_owner", "owner_inactive"})) {
+                       {"volume_falling", "complaints_rising", "contact_gap", "no_owner", "owner_inactive",
+                        "slow_first_response", "contact_frequency_falling", "key_contact_gone",
+                        "engagement_falling", "price_talk", "negative_feedback"})) {
     r.Double(n, "churn_weights", "volume_falling", &w.volume_falling, -10, 10);
     r.Double(n, "churn_weights", "complaints_rising", &w.complaints_rising, -10, 10);
     r.Double(n, "churn_weights", "contact_gap", &w.contact_gap, -10, 10);
     r.Double(n, "churn_weights", "no_owner", &w.no_owner, -10, 10);
     r.Double(n, "churn_weights", "owner_inactive", &w.owner_inactive, -10, 10);
+    r.Double(n, "churn_weights", "slow_first_response", &w.slow_first_response, -10, 10);
+    r.Double(n, "churn_weights", "contact_frequency_falling", &w.contact_frequency_falling, -10, 10);
+    r.Double(n, "churn_weights", "key_contact_gone", &w.key_contact_gone, -10, 10);
+    r.Double(n, "churn_weights", "engagement_falling", &w.engagement_falling, -10, 10);
+    r.Double(n, "churn_weights", "price_talk", &w.price_talk, -10, 10);
+    r.Double(n, "churn_weights", "negative_feedback", &w.negative_feedback, -10, 10);
   }
 
   ContactPolicy& p = c.engine.contact;
@@ -380,6 +422,29 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "mid" << YAML::Value << e.signals.contact_gap_days.mid;
   out << YAML::Key << "tail" << YAML::Value << e.signals.contact_gap_days.tail;
   out << YAML::EndMap;
+  out << YAML::Key << "slow_response_window_days" << YAML::Value << e.signals.slow_response_window_days;
+  out << YAML::Key << "slow_response_min_cases" << YAML::Value << e.signals.slow_response_min_cases;
+  out << YAML::Key << "first_response_sla_hours" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "key" << YAML::Value << e.signals.first_response_sla_hours.key;
+  out << YAML::Key << "mid" << YAML::Value << e.signals.first_response_sla_hours.mid;
+  out << YAML::Key << "tail" << YAML::Value << e.signals.first_response_sla_hours.tail;
+  out << YAML::EndMap;
+  out << YAML::Key << "contact_frequency_window_days" << YAML::Value << e.signals.contact_frequency_window_days;
+  out << YAML::Key << "contact_frequency_drop_share" << YAML::Value << e.signals.contact_frequency_drop_share;
+  out << YAML::Key << "contact_frequency_min_baseline" << YAML::Value << e.signals.contact_frequency_min_baseline;
+  out << YAML::Key << "key_contact_window_days" << YAML::Value << e.signals.key_contact_window_days;
+  out << YAML::Key << "engagement_window_days" << YAML::Value << e.signals.engagement_window_days;
+  out << YAML::Key << "engagement_drop_share" << YAML::Value << e.signals.engagement_drop_share;
+  out << YAML::Key << "engagement_min_sent" << YAML::Value << e.signals.engagement_min_sent;
+  out << YAML::Key << "price_talk_window_days" << YAML::Value << e.signals.price_talk_window_days;
+  out << YAML::Key << "price_talk_min_mentions" << YAML::Value << e.signals.price_talk_min_mentions;
+  out << YAML::Key << "price_terms" << YAML::Value << YAML::Flow << e.signals.price_terms;
+  out << YAML::Key << "growth_rise_share" << YAML::Value << e.signals.growth_rise_share;
+  out << YAML::Key << "health_check_interval_days" << YAML::Value << e.signals.health_check_interval_days;
+  out << YAML::Key << "onboarding_days" << YAML::Value << e.signals.onboarding_days;
+  out << YAML::Key << "negative_feedback_window_days" << YAML::Value << e.signals.negative_feedback_window_days;
+  out << YAML::Key << "nps_detractor_max" << YAML::Value << e.signals.nps_detractor_max;
+  out << YAML::Key << "csat_negative_max" << YAML::Value << e.signals.csat_negative_max;
   out << YAML::EndMap;
   out << YAML::Key << "churn_weights" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "volume_falling" << YAML::Value << e.weights.volume_falling;
@@ -387,6 +452,12 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "contact_gap" << YAML::Value << e.weights.contact_gap;
   out << YAML::Key << "no_owner" << YAML::Value << e.weights.no_owner;
   out << YAML::Key << "owner_inactive" << YAML::Value << e.weights.owner_inactive;
+  out << YAML::Key << "slow_first_response" << YAML::Value << e.weights.slow_first_response;
+  out << YAML::Key << "contact_frequency_falling" << YAML::Value << e.weights.contact_frequency_falling;
+  out << YAML::Key << "key_contact_gone" << YAML::Value << e.weights.key_contact_gone;
+  out << YAML::Key << "engagement_falling" << YAML::Value << e.weights.engagement_falling;
+  out << YAML::Key << "price_talk" << YAML::Value << e.weights.price_talk;
+  out << YAML::Key << "negative_feedback" << YAML::Value << e.weights.negative_feedback;
   out << YAML::EndMap;
   out << YAML::Key << "contact" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "horizon_days" << YAML::Value << e.contact.horizon_days;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sidecar/common/time_util.h"
+
 namespace pulse {
 
 int64_t EpochDay(absl::Time t) {
@@ -77,7 +79,19 @@ CustomerHistories BuildHistories(const CustomerData& data, absl::Time as_of) {
     h->activities.push_back({EpochDay(a.occurred_at), a.IsTwoWay(), &a});
   }
   for (const Contact& c : data.contacts) {
+    out.has_contacts = true;
     if (AccountHistory* h = find(c.account_id); h != nullptr) h->contacts.push_back(&c);
+  }
+  for (const EngagementPeriod& e : data.engagement) {
+    out.has_engagement = true;
+    const int64_t day = EpochDay(StartOfDay(e.period_start));
+    if (day > out.as_of_day) continue;
+    if (AccountHistory* h = find(e.account_id); h != nullptr) h->engagement.push_back({day, &e});
+  }
+  for (const Feedback& f : data.feedback) {
+    out.has_feedback = true;
+    if (f.received_at > as_of) continue;
+    if (AccountHistory* h = find(f.account_id); h != nullptr) h->feedback.push_back({EpochDay(f.received_at), &f});
   }
 
   for (AccountHistory& h : out.accounts) {
@@ -97,6 +111,10 @@ CustomerHistories BuildHistories(const CustomerData& data, absl::Time as_of) {
               [](const CaseEvent& a, const CaseEvent& b) { return a.opened_day < b.opened_day; });
     std::sort(h.activities.begin(), h.activities.end(),
               [](const ActivityEvent& a, const ActivityEvent& b) { return a.day < b.day; });
+    std::sort(h.engagement.begin(), h.engagement.end(),
+              [](const EngagementEvent& a, const EngagementEvent& b) { return a.day < b.day; });
+    std::sort(h.feedback.begin(), h.feedback.end(),
+              [](const FeedbackEvent& a, const FeedbackEvent& b) { return a.day < b.day; });
     std::stable_sort(h.products.begin(), h.products.end(),
                      [](const ProductEvent& a, const ProductEvent& b) { return a.day < b.day; });
   }

@@ -40,6 +40,16 @@ struct ProductEvent {
   const OrderLine* line = nullptr;
 };
 
+struct EngagementEvent {
+  int64_t day = 0;  // period start
+  const EngagementPeriod* record = nullptr;
+};
+
+struct FeedbackEvent {
+  int64_t day = 0;
+  const Feedback* record = nullptr;
+};
+
 struct AccountHistory {
   const Account* account = nullptr;
   std::vector<OrderDay> order_days;  // ascending, same-day merged
@@ -48,6 +58,8 @@ struct AccountHistory {
   std::vector<ActivityEvent> activities;  // by day
   std::vector<ProductEvent> products;     // order lines, by day
   std::vector<const Contact*> contacts;
+  std::vector<EngagementEvent> engagement;  // by period start
+  std::vector<FeedbackEvent> feedback;      // by day received
 };
 
 // All accounts' histories at one cut.
@@ -57,6 +69,9 @@ struct CustomerHistories {
   absl::flat_hash_map<std::string, const User*> users;
   bool has_cases = false;       // any case record exists at all
   bool has_activities = false;  // any activity record exists at all
+  bool has_contacts = false;
+  bool has_engagement = false;
+  bool has_feedback = false;
   int64_t orphan_records = 0;   // records naming an unknown account
 };
 

@@ -40,6 +40,15 @@ inline constexpr char kSignalComplaintsRising[] = "complaints_rising";
 inline constexpr char kSignalContactGap[] = "contact_gap";
 inline constexpr char kSignalNoOwner[] = "no_owner";
 inline constexpr char kSignalOwnerInactive[] = "owner_inactive";
+inline constexpr char kSignalSlowResponse[] = "slow_first_response";
+inline constexpr char kSignalContactFrequencyFalling[] = "contact_frequency_falling";
+inline constexpr char kSignalKeyContactGone[] = "key_contact_gone";
+inline constexpr char kSignalEngagementFalling[] = "engagement_falling";
+inline constexpr char kSignalPriceTalk[] = "price_talk";
+inline constexpr char kSignalGrowthPotential[] = "growth_potential";
+inline constexpr char kSignalHealthCheckDue[] = "health_check_due";
+inline constexpr char kSignalNewCustomer[] = "new_customer";
+inline constexpr char kSignalNegativeFeedback[] = "negative_feedback";
 
 // One reason to worry (or to act), with evidence a person can read.
 struct Signal {

@@ -52,6 +52,46 @@ struct SignalPolicy {
   // Contact gap: no two-way contact (call, meeting, inbound email) for
   // longer than the tier's norm, in days.
   PerTier<int> contact_gap_days{60, 120, 365};
+
+  // Slow first responses: in the window, at least `slow_response_min_cases`
+  // cases first answered later than the tier's SLA (hours), or much later
+  // than the account's own usual.
+  int slow_response_window_days = 90;
+  int slow_response_min_cases = 2;
+  PerTier<double> first_response_sla_hours{4, 8, 24};
+  // Contact frequency falling: two-way contacts in the window vs the year
+  // before (scaled), dropped by at least this share, from a baseline of at
+  // least `contact_frequency_min_baseline` contacts.
+  int contact_frequency_window_days = 180;
+  double contact_frequency_drop_share = 0.5;
+  int contact_frequency_min_baseline = 3;
+  // Key contact gone: a contact deactivated within this many days with no
+  // two-way contact with the account since.
+  int key_contact_window_days = 180;
+  // Engagement falling: newsletter open rate in the window vs the account's
+  // earlier rate, dropped by at least this share (at least `engagement_min_sent`
+  // newsletters in each).
+  int engagement_window_days = 90;
+  double engagement_drop_share = 0.5;
+  int engagement_min_sent = 4;
+  // Talk turning to price: at least `price_talk_min_mentions` recent cases,
+  // activities or feedback comments containing one of these terms.
+  int price_talk_window_days = 90;
+  int price_talk_min_mentions = 2;
+  std::vector<std::string> price_terms = {
+      "price", "pricing", "discount", "cheaper", "expensive", "competitor", "quote", "rebate",
+      "hinta", "hinnan", "hinnat", "alennus", "alennu", "halvempi", "halvemma", "kallis", "kilpailija", "tarjous"};
+  // Growth potential: revenue in the volume window up this share on the same
+  // period last year (or the time before, scaled).
+  double growth_rise_share = 0.3;
+  // Key accounts: a relationship health check (a meeting) every this many days.
+  int health_check_interval_days = 365;
+  // New customers: first order within this many days, no two-way contact since.
+  int onboarding_days = 90;
+  // Negative feedback within the window: NPS at most / CSAT at most.
+  int negative_feedback_window_days = 180;
+  double nps_detractor_max = 6;
+  double csat_negative_max = 2;
 };
 
 // How signals shift the cadence model's probability of no order: log-odds
@@ -63,6 +103,13 @@ struct ChurnWeights {
   double contact_gap = 0.3;
   double no_owner = 0.2;
   double owner_inactive = 0.4;
+  double slow_first_response = 0.3;
+  double contact_frequency_falling = 0.3;
+  double key_contact_gone = 0.4;
+  double engagement_falling = 0.2;
+  double price_talk = 0.3;
+  // Satisfaction alone predicts loyalty poorly: a modest weight.
+  double negative_feedback = 0.2;
 };
 
 // The learned churn model: a regularised logistic regression over the

@@ -52,13 +52,22 @@ double Effectiveness(const ContactPolicy& policy, ActionKind a) {
 }
 
 // Risk actions need a churn probability above the threshold, except where
-// the reason is a leading indicator the order rhythm cannot show yet: a
-// seller who left, complaints piling up, or a key or mid account whose
-// relationship has gone quiet.
+// the reason is a leading indicator the order rhythm cannot show yet (a
+// seller or buyer who left, service problems, a key or mid relationship gone
+// quiet) or a proactive moment (onboarding, health check, growth).
 bool NeedsRiskThreshold(const AccountAssessment& a) {
-  if (a.action == ActionKind::kServiceRecovery) return false;
+  switch (a.action) {
+    case ActionKind::kServiceRecovery:
+    case ActionKind::kOnboarding:
+    case ActionKind::kHealthCheck:
+    case ActionKind::kGrowth:
+    case ActionKind::kHandoverIntro:
+      return false;
+    default:
+      break;
+  }
   for (const Signal& s : a.signals) {
-    if (s.id == kSignalOwnerInactive) return false;
+    if (s.id == kSignalOwnerInactive || s.id == kSignalKeyContactGone) return false;
     if (s.id == kSignalContactGap && a.tier != Tier::kTail && a.action == ActionKind::kCheckIn) return false;
   }
   return true;

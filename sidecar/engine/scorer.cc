@@ -12,6 +12,7 @@
 #include "sidecar/engine/cadence_model.h"
 #include "sidecar/engine/churn_learner.h"
 #include "sidecar/engine/features.h"
+#include "sidecar/engine/relationship_signals.h"
 
 namespace pulse {
 namespace {
@@ -264,37 +265,52 @@ std::vector<OverdueProduct> FindOverdueProducts(const AccountHistory& h, int64_t
 }
 
 void ChooseAction(AccountAssessment& a) {
-  auto has = [&](absl::string_view id) {
-    return std::any_of(a.signals.begin(), a.signals.end(), [&](const Signal& s) { return s.id == id; });
-  };
-  auto evidence = [&](absl::string_view id) -> std::string {
+  auto find = [&](absl::string_view id) -> const Signal* {
     for (const Signal& s : a.signals) {
-      if (s.id == id) return s.evidence;
+      if (s.id == id) return &s;
     }
-    return "";
+    return nullptr;
   };
-  if (has(kSignalComplaintsRising)) {
-    a.action = ActionKind::kServiceRecovery;
-    a.action_reason = "complaints are rising: " + evidence(kSignalComplaintsRising);
-  } else if (has(kSignalStoppedOrdering)) {
-    // A long-tail account that only drifted from regular products gets a
-    // personal reminder; anyone else who stopped gets a call.
-    if (a.tier == Tier::kTail && !a.overdue_products.empty() && !a.owner_active) {
-      a.action = ActionKind::kReorderReminder;
-      a.action_reason = "regular products not reordered: " + evidence(kSignalStoppedOrdering);
-    } else {
-      a.action = ActionKind::kWinBack;
-      a.action_reason = "stopped ordering: " + evidence(kSignalStoppedOrdering);
+  // A long-tail account without an owner that only drifted from its regular
+  // products gets a personal reminder; anyone else who stopped gets a call.
+  const ActionKind stopped_action = a.tier == Tier::kTail && !a.overdue_products.empty() && !a.owner_active
+                                        ? ActionKind::kReorderReminder
+                                        : ActionKind::kWinBack;
+  // The first rule whose signal is present decides: service problems first,
+  // then a customer who stopped, then fading relationships, then the
+  // proactive moments.
+  struct Rule {
+    const char* signal;
+    ActionKind action;
+    const char* why;
+    bool tail_too = true;
+  };
+  const Rule rules[] = {
+      {kSignalComplaintsRising, ActionKind::kServiceRecovery, "complaints are rising: "},
+      {kSignalSlowResponse, ActionKind::kServiceRecovery, "our replies have been slow: "},
+      {kSignalStoppedOrdering, stopped_action, "stopped ordering: "},
+      {kSignalVolumeFalling, ActionKind::kCheckIn, "orders falling: "},
+      {kSignalKeyContactGone, ActionKind::kCheckIn, "their contact person changed without a handover: "},
+      {kSignalPriceTalk, ActionKind::kCheckIn, "talk is turning to price: "},
+      {kSignalOwnerInactive, ActionKind::kCheckIn, ""},
+      {kSignalNegativeFeedback, ActionKind::kCheckIn, "unhappy feedback: "},
+      {kSignalContactGap, ActionKind::kCheckIn, "contact has lapsed: "},
+      {kSignalContactFrequencyFalling, ActionKind::kCheckIn, "contact is thinning out: "},
+      {kSignalEngagementFalling, ActionKind::kCheckIn, "newsletter engagement falling: ", /*tail_too=*/false},
+      {kSignalNewCustomer, ActionKind::kOnboarding, ""},
+      {kSignalHealthCheckDue, ActionKind::kHealthCheck, ""},
+      {kSignalGrowthPotential, ActionKind::kGrowth, "growth potential: "},
+  };
+  for (const Rule& rule : rules) {
+    if (!rule.tail_too && a.tier == Tier::kTail) continue;
+    if (const Signal* s = find(rule.signal)) {
+      a.action = rule.action;
+      a.action_reason = absl::StrCat(rule.why, s->evidence);
+      // The reason that decided the action leads the list people read.
+      std::stable_partition(a.signals.begin(), a.signals.end(),
+                            [&](const Signal& x) { return x.id == rule.signal; });
+      return;
     }
-  } else if (has(kSignalVolumeFalling)) {
-    a.action = ActionKind::kCheckIn;
-    a.action_reason = "orders falling: " + evidence(kSignalVolumeFalling);
-  } else if (has(kSignalOwnerInactive)) {
-    a.action = ActionKind::kCheckIn;
-    a.action_reason = evidence(kSignalOwnerInactive);
-  } else if (has(kSignalContactGap)) {
-    a.action = ActionKind::kCheckIn;
-    a.action_reason = "contact has lapsed: " + evidence(kSignalContactGap);
   }
 }
 
@@ -344,8 +360,10 @@ std::vector<AccountFacts> BuildFacts(const CustomerHistories& histories, const E
 }
 
 // Every signal of one account, in a fixed order (not yet by strength).
-std::vector<Signal> ComputeSignals(const AccountFacts& f, int64_t today, const EngineConfig& config,
-                                   bool have_activities) {
+std::vector<Signal> ComputeSignals(const AccountFacts& f, const CustomerHistories& histories,
+                                   const EngineConfig& config) {
+  const int64_t today = histories.as_of_day;
+  const bool have_activities = histories.has_activities;
   std::vector<Signal> signals;
   const Account& acc = *f.history->account;
   if (auto s = StoppedOrdering(f, config.signals)) signals.push_back(std::move(*s));
@@ -368,6 +386,19 @@ std::vector<Signal> ComputeSignals(const AccountFacts& f, int64_t today, const E
                      : absl::StrCat("owner ", f.owner->name.empty() ? f.owner->id : f.owner->name,
                                     " is inactive in the CRM; the account needs a new owner");
     signals.push_back(std::move(s));
+  }
+  SignalContext context;
+  context.history = f.history;
+  context.tier = f.tier;
+  context.today = today;
+  context.currency = f.currency;
+  context.data = {histories.has_cases, histories.has_activities, histories.has_contacts, histories.has_engagement,
+                  histories.has_feedback};
+  const SignalPolicy& p = config.signals;
+  for (auto signal : {SlowFirstResponse(context, p), ContactFrequencyFalling(context, p), KeyContactGone(context, p),
+                      EngagementFalling(context, p), PriceTalk(context, p), NegativeFeedback(context, p),
+                      GrowthPotential(context, p), HealthCheckDue(context, p), NewCustomer(context, p)}) {
+    if (signal.has_value()) signals.push_back(std::move(*signal));
   }
   return signals;
 }
@@ -432,7 +463,7 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
       std::vector<AccountCutView> views(cut_facts.size());
       for (size_t i = 0; i < cut_facts.size(); ++i) {
         views[i].cadence = cut_facts[i].cadence;
-        views[i].signals = ComputeSignals(cut_facts[i], cut.as_of_day, config, cut.has_activities);
+        views[i].signals = ComputeSignals(cut_facts[i], cut, config);
       }
       return views;
     };
@@ -476,7 +507,7 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     }
     a.overdue_products = FindOverdueProducts(h, today);
 
-    a.signals = ComputeSignals(f, today, config, histories.has_activities);
+    a.signals = ComputeSignals(f, histories, config);
 
     // Churn probability: the cadence model's P(no order in the horizon),
     // shifted in log-odds by what the order rhythm cannot see.
@@ -495,6 +526,12 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
         if (s.id == kSignalContactGap) z += w.contact_gap * s.strength;
         if (s.id == kSignalNoOwner) z += w.no_owner * s.strength;
         if (s.id == kSignalOwnerInactive) z += w.owner_inactive * s.strength;
+        if (s.id == kSignalSlowResponse) z += w.slow_first_response * s.strength;
+        if (s.id == kSignalContactFrequencyFalling) z += w.contact_frequency_falling * s.strength;
+        if (s.id == kSignalKeyContactGone) z += w.key_contact_gone * s.strength;
+        if (s.id == kSignalEngagementFalling) z += w.engagement_falling * s.strength;
+        if (s.id == kSignalPriceTalk) z += w.price_talk * s.strength;
+        if (s.id == kSignalNegativeFeedback) z += w.negative_feedback * s.strength;
       }
       a.churn_probability = Sigmoid(z);
       a.cadence_model = f.cadence.own_cadence ? "own-cadence" : "tier-cadence";

@@ -118,6 +118,31 @@ TEST(Config, RenderedConfigParsesBackToTheSameValues) {
   EXPECT_EQ(back.engine.contact.language, "fi");
   EXPECT_EQ(back.sweep.interval, absl::Minutes(90));
   EXPECT_EQ(back.engine.contact.effectiveness, c.engine.contact.effectiveness);
+  EXPECT_EQ(back.engine.signals.price_terms, c.engine.signals.price_terms);
+  EXPECT_DOUBLE_EQ(back.engine.signals.first_response_sla_hours.mid, c.engine.signals.first_response_sla_hours.mid);
+  EXPECT_DOUBLE_EQ(back.engine.weights.key_contact_gone, c.engine.weights.key_contact_gone);
+}
+
+TEST(Config, RelationshipSignalKeys) {
+  const std::string yaml = std::string(kMinimal) + R"(
+signals:
+  first_response_sla_hours: {key: 2, mid: 6, tail: 48}
+  price_terms: [Price, ALENNUS]
+  health_check_interval_days: 180
+  onboarding_days: 60
+churn_weights: {key_contact_gone: 0.9, price_talk: 0.1}
+)";
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(yaml, "/x"));
+  EXPECT_DOUBLE_EQ(c.engine.signals.first_response_sla_hours.key, 2);
+  EXPECT_DOUBLE_EQ(c.engine.signals.first_response_sla_hours.tail, 48);
+  EXPECT_THAT(c.engine.signals.price_terms, ::testing::ElementsAre("price", "alennus"));
+  EXPECT_EQ(c.engine.signals.health_check_interval_days, 180);
+  EXPECT_EQ(c.engine.signals.onboarding_days, 60);
+  EXPECT_DOUBLE_EQ(c.engine.weights.key_contact_gone, 0.9);
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "signals: {first_response_sla_hours: {gold: 1}}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.first_response_sla_hours.gold")));
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "signals: {nps_detractor_max: 11}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.nps_detractor_max")));
 }
 
 TEST(Config, HttpListenAndLogFormat) {
