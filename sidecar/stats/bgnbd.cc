@@ -203,15 +203,7 @@ absl::StatusOr<BgNbdFit> FitBgNbd(absl::Span<const RfmSummary> data, const FitOp
   fit.iterations = r->iterations;
   fit.converged = r->converged;
 
-  std::vector<std::string> reasons;
-  static constexpr const char* kNames[4] = {"r", "alpha", "a", "b"};
-  for (int i = 0; i < 4; ++i) {
-    if (r->at_bound[i]) {
-      reasons.push_back(absl::StrFormat(
-          "%s ran to the edge of the search (%g): the likelihood has no interior maximum",
-          kNames[i], r->params[i]));
-    }
-  }
+  std::vector<std::string> reasons = internal::EdgeOfSearchReasons(*r, {"r", "alpha", "a", "b"});
   // The symptom that matters downstream: nobody looks lapsed.
   const internal::FitData& d = r->data;
   const BgNbdParams scaled{fit.params.r, fit.params.alpha / d.time_scale, fit.params.a, fit.params.b};

@@ -1,6 +1,8 @@
 // The shared fit procedure.
 #include "sidecar/stats/fit_driver.h"
 
+#include "absl/strings/str_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -115,6 +117,17 @@ absl::StatusOr<DriverResult> RunFit(absl::Span<const RfmSummary> data, const Fit
   out.log_likelihood = -r.f * full->total_weight - std::log(scale) * full->weighted_x;
   out.data = std::move(*full);
   return out;
+}
+
+std::vector<std::string> EdgeOfSearchReasons(const DriverResult& result, const std::array<const char*, 4>& names) {
+  std::vector<std::string> reasons;
+  for (int i = 0; i < 4; ++i) {
+    if (result.at_bound[i]) {
+      reasons.push_back(absl::StrFormat("%s ran to the edge of the search (%g): the likelihood has no interior maximum",
+                                        names[i], result.params[i]));
+    }
+  }
+  return reasons;
 }
 
 }  // namespace pulse::stats::internal

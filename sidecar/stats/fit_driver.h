@@ -52,6 +52,10 @@ inline constexpr double kLogParamBound = 18.0;
 absl::StatusOr<DriverResult> RunFit(absl::Span<const RfmSummary> data, const FitOptions& options,
                                     const ModelSpec& spec);
 
+// One reason per parameter that ran to the edge of the search, named by
+// `names` ("r", "alpha", ...): the likelihood has no interior maximum there.
+std::vector<std::string> EdgeOfSearchReasons(const DriverResult& result, const std::array<const char*, 4>& names);
+
 }  // namespace pulse::stats::internal
 
 #endif  // PULSE_SIDECAR_STATS_FIT_DRIVER_H_

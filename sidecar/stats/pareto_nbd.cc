@@ -346,15 +346,7 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(absl::Span<const RfmSummary> data,
   fit.iterations = r->iterations;
   fit.converged = r->converged;
 
-  std::vector<std::string> reasons;
-  static constexpr const char* kNames[4] = {"r", "alpha", "s", "beta"};
-  for (int i = 0; i < 4; ++i) {
-    if (r->at_bound[i]) {
-      reasons.push_back(absl::StrFormat(
-          "%s ran to the edge of the search (%g): the likelihood has no interior maximum",
-          kNames[i], r->params[i]));
-    }
-  }
+  std::vector<std::string> reasons = internal::EdgeOfSearchReasons(*r, {"r", "alpha", "s", "beta"});
   const internal::FitData& d = r->data;
   const ParetoNbdParams scaled{fit.params.r, fit.params.alpha / d.time_scale, fit.params.s,
                                fit.params.beta / d.time_scale};
