@@ -96,6 +96,10 @@ std::string RenderAccountHealth(const pulse::v1::AccountHealth& h) {
   absl::StrAppend(&out, "  recommended:        ", ActionName(h.recommended_action()),
                   h.recommended_reason().empty() ? "" : absl::StrCat(" - ", h.recommended_reason()), "\n");
   if (h.queue_rank() > 0) absl::StrAppend(&out, "  queue rank:         ", h.queue_rank(), "\n");
+  if (!h.churn_model().empty()) absl::StrAppend(&out, "  churn model:        ", h.churn_model(), "\n");
+  for (const auto& c : h.contributions()) {
+    absl::StrAppend(&out, absl::StrFormat("    %-24s %+.2f log-odds\n", c.feature(), c.log_odds()));
+  }
   absl::StrAppend(&out, "  Pulse tasks:\n");
   if (h.open_tasks().empty()) absl::StrAppend(&out, "    (none)\n");
   for (const auto& t : h.open_tasks()) {

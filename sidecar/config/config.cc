@@ -163,7 +163,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   ConfigReader r;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
   if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep",
-                              "tiers", "signals", "churn_weights", "contact"})) {
+                              "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);
@@ -296,6 +296,20 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     r.Double(n, "churn_weights", "engagement_falling", &w.engagement_falling, -10, 10);
     r.Double(n, "churn_weights", "price_talk", &w.price_talk, -10, 10);
     r.Double(n, "churn_weights", "negative_feedback", &w.negative_feedback, -10, 10);
+  }
+
+  ChurnModelPolicy& m = c.engine.churn_model;
+  if (const YAML::Node n = root["churn_model"];
+      n && r.ExpectMap(n, "churn_model", {"learn", "max_training_cuts", "min_training_accounts",
+                                          "max_accounts_per_cut", "max_fit_accounts", "l2",
+                                          "min_label_window_days"})) {
+    r.Bool(n, "churn_model", "learn", &m.learn);
+    r.Int(n, "churn_model", "max_training_cuts", &m.max_training_cuts, 1, 24);
+    r.Int(n, "churn_model", "min_training_accounts", &m.min_training_accounts, 20, 10000000);
+    r.Int(n, "churn_model", "max_accounts_per_cut", &m.max_accounts_per_cut, 100, 10000000);
+    r.Int(n, "churn_model", "max_fit_accounts", &m.max_fit_accounts, 100, 10000000);
+    r.Double(n, "churn_model", "l2", &m.l2, 0, 1e6);
+    r.Int(n, "churn_model", "min_label_window_days", &m.min_label_window_days, 7, 730);
   }
 
   ContactPolicy& p = c.engine.contact;
@@ -458,6 +472,15 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "engagement_falling" << YAML::Value << e.weights.engagement_falling;
   out << YAML::Key << "price_talk" << YAML::Value << e.weights.price_talk;
   out << YAML::Key << "negative_feedback" << YAML::Value << e.weights.negative_feedback;
+  out << YAML::EndMap;
+  out << YAML::Key << "churn_model" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "learn" << YAML::Value << e.churn_model.learn;
+  out << YAML::Key << "max_training_cuts" << YAML::Value << e.churn_model.max_training_cuts;
+  out << YAML::Key << "min_training_accounts" << YAML::Value << e.churn_model.min_training_accounts;
+  out << YAML::Key << "max_accounts_per_cut" << YAML::Value << e.churn_model.max_accounts_per_cut;
+  out << YAML::Key << "max_fit_accounts" << YAML::Value << e.churn_model.max_fit_accounts;
+  out << YAML::Key << "l2" << YAML::Value << e.churn_model.l2;
+  out << YAML::Key << "min_label_window_days" << YAML::Value << e.churn_model.min_label_window_days;
   out << YAML::EndMap;
   out << YAML::Key << "contact" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "horizon_days" << YAML::Value << e.contact.horizon_days;

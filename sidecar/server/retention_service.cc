@@ -294,6 +294,12 @@ absl::Status RetentionServiceImpl::DoGetAccountHealth(const pulse::v1::GetAccoun
   out->set_as_of(FormatIsoDay(snap->as_of));
   out->set_do_not_contact(a->do_not_contact);
   if (auto it = snap->rank.find(a->account_id); it != snap->rank.end()) out->set_queue_rank(it->second);
+  out->set_churn_model(a->cadence_model);
+  for (const FeatureContribution& c : a->contributions) {
+    auto* contribution = out->add_contributions();
+    contribution->set_feature(c.feature);
+    contribution->set_log_odds(c.log_odds);
+  }
   absl::StatusOr<std::vector<TaskRecord>> tasks = sweeper_->store()->TasksForAccount(a->account_id);
   if (!tasks.ok()) return tasks.status();
   for (const TaskRecord& t : *tasks) {

@@ -401,6 +401,8 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   snapshot->portfolio = AssessPortfolio(*data, config_.engine, score_params);
   const Portfolio& portfolio = snapshot->portfolio;
   for (const std::string& w : portfolio.warnings) report.add_warnings(w);
+  report.set_churn_model(portfolio.cadence_model);
+  report.set_churn_model_summary(portfolio.churn_model_summary);
   report.set_accounts_scored(static_cast<int64_t>(portfolio.accounts.size()));
   double var = 0;
   int64_t at_risk = 0;
@@ -531,6 +533,7 @@ std::string FormatSweepReport(const pulse::v1::SweepReport& r) {
       absl::StrAppend(&out, "  ... and ", r.rejected_total() - r.rejected_size(), " more\n");
     }
   }
+  if (!r.churn_model().empty()) absl::StrAppend(&out, "Churn model: ", r.churn_model_summary().empty() ? r.churn_model() : r.churn_model_summary(), "\n");
   absl::StrAppend(&out, absl::StrFormat("Accounts scored %d, at risk %d, value at risk %s\n", r.accounts_scored(),
                                         r.accounts_at_risk(), FormatMoney(r.value_at_risk(), "")));
   absl::StrAppend(&out, absl::StrFormat(

@@ -238,6 +238,10 @@ TEST_F(PulsedTest, ServeSweepQueueHealthAndNoDuplicates) {
   EXPECT_FALSE(health.signals().empty());
   EXPECT_GT(health.churn_probability(), 0);
   EXPECT_NE(health.recommended_action(), pulse::v1::ACTION_UNSPECIFIED);
+  EXPECT_EQ(health.churn_model(), "learned") << "the demo's three years of history train the model";
+  EXPECT_FALSE(health.contributions().empty());
+  EXPECT_THAT(r.churn_model(), ::testing::StartsWith("learned"));
+  EXPECT_THAT(r.churn_model_summary(), HasSubstr("learned logistic model"));
   ASSERT_FALSE(health.open_tasks().empty());
   EXPECT_EQ(health.open_tasks(0).status(), "delivered");
 

@@ -123,6 +123,21 @@ TEST(Config, RenderedConfigParsesBackToTheSameValues) {
   EXPECT_DOUBLE_EQ(back.engine.weights.key_contact_gone, c.engine.weights.key_contact_gone);
 }
 
+TEST(Config, ChurnModelKeys) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c, ParseConfig(std::string(kMinimal) + "churn_model: {learn: false, max_training_cuts: 2, l2: 3.5}\n", "/x"));
+  EXPECT_FALSE(c.engine.churn_model.learn);
+  EXPECT_EQ(c.engine.churn_model.max_training_cuts, 2);
+  EXPECT_DOUBLE_EQ(c.engine.churn_model.l2, 3.5);
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/x"));
+  EXPECT_FALSE(back.engine.churn_model.learn);
+  EXPECT_DOUBLE_EQ(back.engine.churn_model.l2, 3.5);
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "churn_model: {max_training_cuts: 0}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("churn_model.max_training_cuts")));
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "churn_model: {learning: true}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("churn_model.learning: unknown key")));
+}
+
 TEST(Config, RelationshipSignalKeys) {
   const std::string yaml = std::string(kMinimal) + R"(
 signals:
