@@ -135,11 +135,6 @@ double LogDeadOdds(const BgNbdParams& p, double x, double t_x, double T) {
   return std::log(p.a) - std::log(p.b + x - 1) + (p.r + x) * std::log1p((T - t_x) / (p.alpha + t_x));
 }
 
-bool CustomerOk(const RfmSummary& c) { return ValidateRfm(c).ok(); }
-
-// phi(y) = (1 - e^-y) / y with phi(0) = 1.
-double Phi(double y) { return std::abs(y) < 1e-8 ? 1.0 - 0.5 * y : -std::expm1(-y) / y; }
-
 }  // namespace
 
 absl::Status ValidateBgNbdParams(const BgNbdParams& params) {
@@ -150,7 +145,7 @@ absl::Status ValidateBgNbdParams(const BgNbdParams& params) {
 }
 
 double BgNbdCustomerLogLikelihood(const BgNbdParams& p, const RfmSummary& c) {
-  if (!ParamsOk(p) || !CustomerOk(c)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok()) return kNaN;
   const double x = c.x, cr = p.r + x;
   double ll = std::lgamma(p.r + x) - std::lgamma(p.r) + p.r * std::log(p.alpha) +
               std::lgamma(p.a + p.b) + std::lgamma(p.b + x) - std::lgamma(p.b) -
@@ -230,13 +225,13 @@ absl::StatusOr<BgNbdFit> FitBgNbd(absl::Span<const RfmSummary> data, const FitOp
 }
 
 double BgNbdProbabilityAlive(const BgNbdParams& p, const RfmSummary& c) {
-  if (!ParamsOk(p) || !CustomerOk(c)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok()) return kNaN;
   if (c.x == 0) return 1.0;
   return 1.0 / (1.0 + std::exp(LogDeadOdds(p, c.x, c.t_x, c.T)));
 }
 
 double BgNbdExpectedPurchases(const BgNbdParams& p, const RfmSummary& c, double t) {
-  if (!ParamsOk(p) || !CustomerOk(c) || !(t >= 0) || !std::isfinite(t)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok() || !(t >= 0) || !std::isfinite(t)) return kNaN;
   if (t == 0) return 0.0;
   // Fader, Hardie & Lee (2005) eq. 10, with the Euler transformation
   //   2F1(r+x, b+x; a+b+x-1; z) = (1-z)^(a-1-r-x) 2F1(a+b-1-r, a-1; a+b+x-1; z)
@@ -253,12 +248,12 @@ double BgNbdExpectedPurchases(const BgNbdParams& p, const RfmSummary& c, double 
     sum += term;
     if (std::abs(term) < 1e-16 * std::abs(sum) || term == 0) break;
   }
-  const double bracket = L * Phi((a - 1) * L) - std::exp(-(a - 1) * L) * sum;
+  const double bracket = L * internal::Phi((a - 1) * L) - std::exp(-(a - 1) * L) * sum;
   return BgNbdProbabilityAlive(p, c) * C * bracket;
 }
 
 double BgNbdProbabilityNoPurchase(const BgNbdParams& p, const RfmSummary& c, double t) {
-  if (!ParamsOk(p) || !CustomerOk(c) || !(t >= 0) || !std::isfinite(t)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok() || !(t >= 0) || !std::isfinite(t)) return kNaN;
   const double alive = BgNbdProbabilityAlive(p, c);
   return (1 - alive) + alive * std::exp(-(p.r + c.x) * std::log1p(t / (p.alpha + c.T)));
 }

@@ -285,11 +285,6 @@ double MeanLogLikelihood(const FitData& d, const Params4& p, Params4* gradient, 
   return ll * inv_w;
 }
 
-bool CustomerOk(const RfmSummary& c) { return ValidateRfm(c).ok(); }
-
-// phi(y) = (1 - e^-y) / y with phi(0) = 1.
-double Phi(double y) { return std::abs(y) < 1e-8 ? 1.0 - 0.5 * y : -std::expm1(-y) / y; }
-
 }  // namespace
 
 absl::Status ValidateParetoNbdParams(const ParetoNbdParams& params) {
@@ -300,7 +295,7 @@ absl::Status ValidateParetoNbdParams(const ParetoNbdParams& params) {
 }
 
 double ParetoNbdCustomerLogLikelihood(const ParetoNbdParams& p, const RfmSummary& c) {
-  if (!ParamsOk(p) || !CustomerOk(c)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok()) return kNaN;
   return std::lgamma(p.r + c.x) - std::lgamma(p.r) + p.r * std::log(p.alpha) +
          p.s * std::log(p.beta) + LogRest(p, c.x, c.t_x, c.T);
 }
@@ -395,21 +390,21 @@ absl::StatusOr<ParetoNbdFit> FitParetoNbd(absl::Span<const RfmSummary> data,
 }
 
 double ParetoNbdProbabilityAlive(const ParetoNbdParams& p, const RfmSummary& c) {
-  if (!ParamsOk(p) || !CustomerOk(c)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok()) return kNaN;
   return std::exp(LogProbabilityAlive(p, c.x, c.t_x, c.T));
 }
 
 double ParetoNbdExpectedPurchases(const ParetoNbdParams& p, const RfmSummary& c, double t) {
-  if (!ParamsOk(p) || !CustomerOk(c) || !(t >= 0) || !std::isfinite(t)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok() || !(t >= 0) || !std::isfinite(t)) return kNaN;
   // Schmittlein et al. (1987): P(alive) (r+x)(beta+T) / ((alpha+T)(s-1))
   // [1 - ((beta+T)/(beta+T+t))^(s-1)], written to be stable at s = 1.
   const double L = std::log1p(t / (p.beta + c.T));
   return ParetoNbdProbabilityAlive(p, c) * (p.r + c.x) * (p.beta + c.T) / (p.alpha + c.T) * L *
-         Phi((p.s - 1) * L);
+         internal::Phi((p.s - 1) * L);
 }
 
 double ParetoNbdProbabilityNoPurchase(const ParetoNbdParams& p, const RfmSummary& c, double t) {
-  if (!ParamsOk(p) || !CustomerOk(c) || !(t >= 0) || !std::isfinite(t)) return kNaN;
+  if (!ParamsOk(p) || !ValidateRfm(c).ok() || !(t >= 0) || !std::isfinite(t)) return kNaN;
   const double alive = ParetoNbdProbabilityAlive(p, c);
   if (t == 0) return 1.0;
   // Q: the likelihood of (x=0, t_x=0, T=t) under the posterior parameters.
@@ -422,7 +417,7 @@ double ParetoNbdProbabilityNoPurchase(const ParetoNbdParams& p, const RfmSummary
 double ParetoNbdUnconditionalExpectedPurchases(const ParetoNbdParams& p, double t) {
   if (!ParamsOk(p) || !(t >= 0) || !std::isfinite(t)) return kNaN;
   const double L = std::log1p(t / p.beta);
-  return p.r * p.beta / p.alpha * L * Phi((p.s - 1) * L);
+  return p.r * p.beta / p.alpha * L * internal::Phi((p.s - 1) * L);
 }
 
 std::string ParetoNbdFitToJson(const ParetoNbdFit& fit) {

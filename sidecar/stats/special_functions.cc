@@ -27,4 +27,6 @@ double Digamma(double x) {
   return result + std::log(x) - 0.5 * inv - series;
 }
 
+double Phi(double y) { return std::abs(y) < 1e-8 ? 1.0 - 0.5 * y : -std::expm1(-y) / y; }
+
 }  // namespace pulse::stats::internal

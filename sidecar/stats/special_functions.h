@@ -16,6 +16,9 @@ namespace pulse::stats::internal {
 // relative. Returns NaN for x <= 0 or NaN.
 double Digamma(double x);
 
+// phi(y) = (1 - e^-y) / y, with phi(0) = 1; accurate near 0.
+double Phi(double y);
+
 // ln G where G = 2F1(e_big, 1; rho + 1; z) for 0 <= z < 1, rho > 0,
 // 0 < e_big <= rho + 1 (so every term is positive). Power series for small
 // z, the incomplete-beta continued fraction (modified Lentz) otherwise; the
