@@ -108,8 +108,9 @@ int RunFitCommand(const std::vector<std::string>& argv) {
   if (!args.ok()) return UsageError(kCmd, args.status().message());
   auto model = args->Get("model");
   auto summary = args->Get("summary");
-  if (!model.has_value() || (*model != "bgnbd" && *model != "paretonbd")) {
-    return UsageError(kCmd, "--model bgnbd|paretonbd is required");
+  if (!model.has_value()) return UsageError(kCmd, "--model bgnbd|paretonbd is required");
+  if (*model != "bgnbd" && *model != "paretonbd") {
+    return UsageError(kCmd, absl::StrCat("--model must be bgnbd or paretonbd, got '", *model, "'"));
   }
   if (!summary.has_value()) return UsageError(kCmd, "--summary FILE is required");
   absl::StatusOr<std::vector<stats::RfmSummary>> rows = stats::LoadRfmSummaryCsv(*summary);

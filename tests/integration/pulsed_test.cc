@@ -342,6 +342,38 @@ TEST_F(PulsedTest, ScoreCommandPrintsCsvWithoutLookAhead) {
   }
 }
 
+TEST(AnalysisCommands, FitAndBacktestOnCdnowAndTheirErrors) {
+  const std::string cdnow = ::pulse::testing::SourceDir() + "/../shared/data/cdnow/";
+  auto [fit_code, fit_out] =
+      RunCommand({Binary("pulsed"), "fit", "--model", "bgnbd", "--summary", cdnow + "cdnow_customers_summary.csv"});
+  ASSERT_EQ(fit_code, 0) << fit_out;
+  EXPECT_THAT(fit_out, HasSubstr("\"r\":0.2425"));
+  EXPECT_THAT(fit_out, HasSubstr("\"log_likelihood\":-9582.42"));
+
+  auto [bt_code, bt_out] = RunCommand({Binary("pulsed"), "backtest", "--cdnow", cdnow + "CDNOW_master.txt", "--as-of",
+                                       "1997-09-30", "--horizon-days", "273", "--capacity", "500"});
+  ASSERT_EQ(bt_code, 0) << bt_out;
+  EXPECT_THAT(bt_out, HasSubstr("9451 repeat buyers"));
+  EXPECT_THAT(bt_out, HasSubstr("days_since_last_order   0.7113"));
+
+  const fs::path log = fs::temp_directory_path() / absl::StrCat("pulse-analysis-", getpid(), ".log");
+  auto [missing, out1] = RunCommand(
+      {Binary("pulsed"), "fit", "--model", "bgnbd", "--summary", "/nonexistent/summary.csv"}, absl::Seconds(30),
+      log.string());
+  EXPECT_EQ(missing, 1);
+  EXPECT_THAT(ReadFile(log), HasSubstr("/nonexistent/summary.csv"));
+  auto [bad_model, out2] = RunCommand({Binary("pulsed"), "fit", "--model", "gamma", "--summary", "x.csv"},
+                                      absl::Seconds(30), log.string());
+  EXPECT_EQ(bad_model, 2);
+  EXPECT_THAT(ReadFile(log), HasSubstr("got 'gamma'"));
+  auto [bad_date, out3] = RunCommand({Binary("pulsed"), "backtest", "--cdnow", cdnow + "CDNOW_master.txt", "--as-of",
+                                      "30.9.1997", "--horizon-days", "273"},
+                                     absl::Seconds(30), log.string());
+  EXPECT_EQ(bad_date, 2);
+  EXPECT_THAT(ReadFile(log), HasSubstr("--as-of"));
+  fs::remove(log);
+}
+
 TEST_F(PulsedTest, BadConfigFailsAtStartNamingTheKey) {
   WriteFile(dir_ / "bad.yaml", "store: {path: x.db}\nadapter: {type: csv, csv: {dir: .}}\nsweep: {interval: often}\n");
   auto [code, out] = RunCommand({Binary("pulsed"), "serve", "--config", (dir_ / "bad.yaml").string()},
