@@ -159,6 +159,24 @@ struct OwnerChangeRequest {
   absl::Time changed_at;
 };
 
+// One decision to contact an account (treatment: a task was planned) or the
+// same decision withheld (holdout: the task it would have had). The uplift
+// report compares what the two groups did afterwards.
+struct ContactDecision {
+  std::string key;  // the task key (the would-be key in the holdout)
+  std::string account_id;
+  std::string action;  // "win_back", ...
+  std::string tier;
+  bool holdout = false;
+  // Planned only because a holdout account freed its assignee's capacity:
+  // left out of comparisons, since the holdout has no counterpart for it.
+  bool backfill = false;
+  absl::Time decided_at;  // the sweep's as-of
+  int64_t sweep_id = 0;
+  double churn_probability = 0;
+  double annual_value = 0;
+};
+
 // Every record Pulse knows, as plain vectors. The engine indexes it.
 struct CustomerData {
   std::vector<User> users;

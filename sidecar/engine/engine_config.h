@@ -162,6 +162,17 @@ struct ContactPolicy {
       {"win_back", 0.30},       {"service_recovery", 0.35}, {"check_in", 0.20},
       {"reorder_reminder", 0.10}, {"health_check", 0.15},   {"onboarding", 0.25},
       {"growth", 0.10},         {"handover_intro", 0.25}};
+  // Share of each tier's accounts ("key", "mid", "tail") held out: they get
+  // no tasks, so that the tasks' effect can be measured against them.
+  // Assigned by a salted hash on first sight and recorded; 0 disables.
+  std::map<std::string, double> holdout_share = {{"key", 0.10}, {"mid", 0.10}, {"tail", 0.10}};
+  // Actions never withheld from a holdout account.
+  std::vector<std::string> holdout_exempt_actions = {"handover_intro"};
+  // The measured effect replaces the prior once both arms of an action have
+  // this many matured decisions...
+  int effect_min_per_arm = 30;
+  // ...weighted n / (n + this) against the prior, n the smaller arm.
+  double effect_prior_weight = 100;
 };
 
 struct EngineConfig {

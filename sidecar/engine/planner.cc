@@ -46,8 +46,10 @@ int DueWindowWorkingDays(ActionKind a) {
   }
 }
 
-double Effectiveness(const ContactPolicy& policy, ActionKind a) {
-  auto it = policy.effectiveness.find(std::string(ActionId(a)));
+double Effectiveness(const ContactPolicy& policy, const PlanParams& params, ActionKind a) {
+  const std::string id(ActionId(a));
+  if (auto m = params.effectiveness.find(id); m != params.effectiveness.end()) return m->second;
+  auto it = policy.effectiveness.find(id);
   return it == policy.effectiveness.end() ? 0.2 : it->second;
 }
 
@@ -95,14 +97,23 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
   absl::flat_hash_map<std::string, absl::Time> last_by_reason;  // account|action -> created
   absl::flat_hash_map<std::string, absl::Time> last_by_account;
   std::map<std::string, ContactPlan::Load> loads;
+  absl::flat_hash_set<std::string> held_out_before;  // account|action withheld earlier
   for (const LedgerTask& t : params.recent_tasks) {
     if (t.failed) continue;
     auto& r = last_by_reason[absl::StrCat(t.account_id, "|", t.action)];
     r = std::max(r, t.created_at);
     auto& acc = last_by_account[t.account_id];
     acc = std::max(acc, t.created_at);
+    if (t.holdout) {
+      held_out_before.insert(absl::StrCat(t.account_id, "|", t.action));
+      continue;
+    }
     if (t.created_at >= week_start && !t.assignee_id.empty()) ++loads[t.assignee_id].used_before;
   }
+  const absl::flat_hash_set<std::string> exempt(policy.holdout_exempt_actions.begin(),
+                                                policy.holdout_exempt_actions.end());
+  // Slots a holdout item reserved and did not use, per assignee: their due days.
+  std::map<std::string, std::vector<absl::CivilDay>> freed;
   auto capacity_of = [&](const std::string& user_id) {
     auto it = portfolio.users.find(user_id);
     if (it != portfolio.users.end() && it->second.weekly_capacity.has_value()) return *it->second.weekly_capacity;
@@ -144,7 +155,7 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
     item.account = i;
     item.action = a.action;
     // Accounts without orders yet still deserve a floor of value.
-    item.priority = std::max(a.churn_probability, 0.05) * std::max(a.annual_value, 1.0) * Effectiveness(policy, a.action);
+    item.priority = std::max(a.churn_probability, 0.05) * std::max(a.annual_value, 1.0) * Effectiveness(policy, params, a.action);
     candidates.push_back(std::move(item));
   }
   std::sort(candidates.begin(), candidates.end(), [&](const QueueItem& x, const QueueItem& y) {
@@ -188,8 +199,12 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
         item.status = PlanStatus::kSuppressed;
         item.status_detail = "marked do-not-contact in the CRM";
       } else if (reason != last_by_reason.end() && params.now - reason->second < reason_cooldown) {
-        item.status = PlanStatus::kAlreadyOpen;
-        item.status_detail = absl::StrCat("a ", action_id, " task was created on ", FormatIsoDay(reason->second));
+        const bool was_held_out = held_out_before.contains(absl::StrCat(a.account_id, "|", action_id));
+        item.status = was_held_out ? PlanStatus::kHoldout : PlanStatus::kAlreadyOpen;
+        item.status_detail = was_held_out
+                                 ? absl::StrCat("holdout: a ", action_id, " task was withheld on ",
+                                                FormatIsoDay(reason->second))
+                                 : absl::StrCat("a ", action_id, " task was created on ", FormatIsoDay(reason->second));
       } else if (account != last_by_account.end() && params.now - account->second < account_cooldown) {
         item.status = PlanStatus::kSuppressed;
         item.status_detail = absl::StrCat("contacted by a Pulse task on ", FormatIsoDay(account->second),
@@ -211,7 +226,15 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
         // but never later than the action's window.
         const int spread = static_cast<int>(std::floor(static_cast<double>(used) * 5.0 / std::max(1, l.capacity)));
         item.due_day = WorkingDayAfter(today, std::min(spread, DueWindowWorkingDays(item.action) - 1));
-        item.description = TaskDescription(a, item.action, today, item.task_key, policy.language);
+        if (params.holdout_accounts.contains(a.account_id) && !exempt.contains(action_id)) {
+          item.status = PlanStatus::kHoldout;
+          item.status_detail = absl::StrCat("holdout: no task (it would have gone to ", item.assignee_id,
+                                            "), so that the effect of Pulse's tasks can be measured");
+          item.held_out_now = true;
+          freed[item.assignee_id].push_back(item.due_day);
+        } else {
+          item.description = TaskDescription(a, item.action, today, item.task_key, policy.language);
+        }
       }
     }
     switch (item.status) {
@@ -220,9 +243,30 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
       case PlanStatus::kDeferredCapacity: ++plan.deferred_capacity; break;
       case PlanStatus::kUnassigned: ++plan.unassigned; break;
       case PlanStatus::kSuppressed: ++plan.suppressed; break;
+      case PlanStatus::kHoldout: ++plan.holdout; break;
     }
     plan.queue.push_back(std::move(item));
   }
+  // Backfill: the capacity holdout items reserved goes to the next items
+  // deferred for capacity with the same assignee, in priority order.
+  for (QueueItem& item : plan.queue) {
+    if (item.status != PlanStatus::kDeferredCapacity) continue;
+    auto slots = freed.find(item.assignee_id);
+    if (slots == freed.end() || slots->second.empty()) continue;
+    const AccountAssessment& a = portfolio.accounts[item.account];
+    if (params.holdout_accounts.contains(a.account_id) && !exempt.contains(std::string(ActionId(item.action)))) {
+      continue;
+    }
+    item.status = PlanStatus::kTaskPlanned;
+    item.backfill = true;
+    item.status_detail = "planned in capacity a holdout account left free";
+    item.due_day = slots->second.front();
+    slots->second.erase(slots->second.begin());
+    item.description = TaskDescription(a, item.action, today, item.task_key, policy.language);
+    --plan.deferred_capacity;
+    ++plan.planned;
+  }
+  for (const auto& [user, days] : freed) loads[user].planned -= static_cast<int>(days.size());
   for (auto& [user, load] : loads) {
     load.capacity = capacity_of(user);
     plan.loads.emplace_back(user, load);

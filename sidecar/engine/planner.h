@@ -5,9 +5,11 @@
 #define PULSE_SIDECAR_ENGINE_PLANNER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "sidecar/domain/records.h"
@@ -24,6 +26,9 @@ struct LedgerTask {
   std::string action;  // ActionId
   absl::Time created_at;
   bool failed = false;  // given up: does not block a new task
+  // A decision withheld from a holdout account: it blocks a repeat within the
+  // cooldowns, as a real task would, but uses no one's capacity.
+  bool holdout = false;
 };
 
 // Values match pulse.v1.QueueStatus.
@@ -33,6 +38,7 @@ enum class PlanStatus {
   kDeferredCapacity = 4,
   kUnassigned = 5,
   kSuppressed = 6,
+  kHoldout = 7,  // would have been planned; withheld to measure the effect
 };
 
 struct QueueItem {
@@ -48,6 +54,10 @@ struct QueueItem {
   std::string task_key;  // deterministic: account, action and ISO week
   PlanStatus status = PlanStatus::kTaskPlanned;
   std::string status_detail;
+  // Planned in the capacity a holdout account freed (see PlanContacts).
+  bool backfill = false;
+  // Withheld from a holdout account in this plan (not in an earlier one).
+  bool held_out_now = false;
 };
 
 struct ContactPlan {
@@ -57,6 +67,7 @@ struct ContactPlan {
   int64_t deferred_capacity = 0;
   int64_t unassigned = 0;
   int64_t suppressed = 0;
+  int64_t holdout = 0;
   // Weekly capacity and tasks counted against it, per assignee.
   struct Load {
     int capacity = 0;
@@ -70,12 +81,24 @@ struct PlanParams {
   absl::Time now;
   // Pulse's tasks created within the longest cooldown (and this week).
   std::vector<LedgerTask> recent_tasks;
+  // Accounts in the holdout.
+  absl::flat_hash_set<std::string> holdout_accounts;
+  // Effectiveness by action id to use instead of the configured prior (the
+  // measured effect, blended; see uplift.h).
+  std::map<std::string, double> effectiveness;
 };
 
 // The deterministic task key: "pulse:<account>:<action>:<ISO year>-W<week>".
 std::string MakeTaskKey(const std::string& account_id, ActionKind action, absl::CivilDay day);
 
 // Plans the queue. Deterministic for the same input.
+//
+// Holdout: a holdout account's item goes through the same rules (assignee,
+// cooldowns, capacity) as any other and, where it would have been planned,
+// is marked kHoldout instead. The two arms are thus chosen by one rule and
+// compare fairly. The capacity it freed goes to the next items deferred for
+// capacity with the same assignee (marked `backfill`), so no one's week is
+// left partly empty.
 ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config, const PlanParams& params);
 
 }  // namespace pulse

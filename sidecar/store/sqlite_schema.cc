@@ -195,8 +195,35 @@ CREATE TABLE meta (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 2: the holdout and the contact decisions the uplift report
+// compares.
+constexpr char kHoldoutSchema[] = R"sql(
+CREATE TABLE holdout_assignments (
+  account_id  TEXT NOT NULL PRIMARY KEY,
+  arm         TEXT NOT NULL CHECK (arm IN ('treatment', 'holdout')),
+  tier        TEXT NOT NULL,
+  share       REAL NOT NULL,
+  assigned_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE contact_decisions (
+  key               TEXT NOT NULL PRIMARY KEY,
+  account_id        TEXT NOT NULL,
+  action            TEXT NOT NULL,
+  tier              TEXT NOT NULL,
+  arm               TEXT NOT NULL CHECK (arm IN ('treatment', 'holdout')),
+  backfill          INTEGER NOT NULL,
+  decided_at        INTEGER NOT NULL,
+  sweep_id          INTEGER NOT NULL,
+  churn_probability REAL NOT NULL,
+  annual_value      REAL NOT NULL
+) STRICT;
+CREATE INDEX contact_decisions_by_time ON contact_decisions (decided_at);
+)sql";
+
 constexpr StoreMigration kMigrations[] = {
     {"initial schema", kInitialSchema},
+    {"holdout and contact decisions", kHoldoutSchema},
 };
 
 }  // namespace

@@ -827,6 +827,10 @@ absl::StatusOr<TaskRecord> ReadTask(const SqliteConnection& db, const SqliteStat
   return t;
 }
 
+#define PULSE_STORE_DECISION_COLUMNS                                                   \
+  "key, account_id, action, tier, arm, backfill, decided_at, sweep_id, churn_probability, " \
+  "annual_value"
+
 #define PULSE_STORE_OWNER_CHANGE_COLUMNS                                                \
   "key, account_id, from_owner_id, to_owner_id, changed_at, plan_id, status, attempts, " \
   "last_error, next_attempt_at, delivered_at"
@@ -1247,6 +1251,112 @@ class SqliteStore final : public Store {
                      " FROM sweeps ORDER BY id DESC LIMIT ?1"));
     q.Bind(1, limit);
     return ReadAll<SweepRecord>(*db_, q, ReadSweep);
+  }
+
+  absl::StatusOr<int> AddHoldoutAssignments(const std::vector<HoldoutAssignment>& assignments) override {
+    absl::MutexLock lock(&mu_);
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin("add holdout assignments"));
+    int inserted = 0;
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare("add holdout assignments",
+                       "INSERT INTO holdout_assignments (account_id, arm, tier, share, assigned_at)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id) DO NOTHING"));
+      for (const HoldoutAssignment& a : assignments) {
+        q.Reset();
+        q.Bind(1, a.account_id);
+        q.Bind(2, a.holdout ? "holdout" : "treatment");
+        q.Bind(3, a.tier);
+        q.Bind(4, a.share);
+        q.Bind(5, a.assigned_at);
+        PULSE_STORE_RETURN_IF_ERROR(q.Run());
+        inserted += q.Changes();
+      }
+    }
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return inserted;
+  }
+
+  absl::StatusOr<std::vector<HoldoutAssignment>> HoldoutAssignments() override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q, db_->Prepare("holdout assignments",
+                                        "SELECT account_id, arm, tier, share, assigned_at FROM holdout_assignments"
+                                        " ORDER BY account_id"));
+    return ReadAll<HoldoutAssignment>(
+        *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HoldoutAssignment> {
+          HoldoutAssignment a;
+          a.account_id = r.Text(0);
+          a.holdout = r.TextView(1) == "holdout";
+          a.tier = r.Text(2);
+          a.share = r.Double(3);
+          a.assigned_at = r.Time(4);
+          return a;
+        });
+  }
+
+  absl::StatusOr<int> AddContactDecisions(const std::vector<ContactDecision>& decisions) override {
+    absl::MutexLock lock(&mu_);
+    for (const ContactDecision& d : decisions) {
+      if (d.key.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("store ", db_->path(), ": add contact decisions: a decision has an empty key"));
+      }
+    }
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin("add contact decisions"));
+    int inserted = 0;
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare("add contact decisions",
+                       "INSERT INTO contact_decisions (" PULSE_STORE_DECISION_COLUMNS ")"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (key) DO NOTHING"));
+      for (const ContactDecision& d : decisions) {
+        q.Reset();
+        q.Bind(1, d.key);
+        q.Bind(2, d.account_id);
+        q.Bind(3, d.action);
+        q.Bind(4, d.tier);
+        q.Bind(5, d.holdout ? "holdout" : "treatment");
+        q.Bind(6, d.backfill);
+        q.Bind(7, d.decided_at);
+        q.Bind(8, d.sweep_id);
+        q.Bind(9, d.churn_probability);
+        q.Bind(10, d.annual_value);
+        PULSE_STORE_RETURN_IF_ERROR(q.Run());
+        inserted += q.Changes();
+      }
+    }
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return inserted;
+  }
+
+  absl::StatusOr<std::vector<ContactDecision>> ContactDecisionsSince(absl::Time since) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("contact decisions since", "SELECT " PULSE_STORE_DECISION_COLUMNS
+                                                " FROM contact_decisions WHERE decided_at >= ?1"
+                                                " ORDER BY decided_at, rowid"));
+    q.Bind(1, since);
+    return ReadAll<ContactDecision>(
+        *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<ContactDecision> {
+          ContactDecision d;
+          d.key = r.Text(0);
+          d.account_id = r.Text(1);
+          d.action = r.Text(2);
+          d.tier = r.Text(3);
+          d.holdout = r.TextView(4) == "holdout";
+          d.backfill = r.Int64(5) != 0;
+          d.decided_at = r.Time(6);
+          d.sweep_id = r.Int64(7);
+          d.churn_probability = r.Double(8);
+          d.annual_value = r.Double(9);
+          return d;
+        });
   }
 
   absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {

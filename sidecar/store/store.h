@@ -70,6 +70,17 @@ struct AccountSnapshot {
   absl::Time observed_at;
 };
 
+// Whether an account is in the holdout, which gets no Pulse tasks so the
+// effect of the tasks can be measured. Assigned once, on first sight, and
+// kept: a later change of tier or share does not move an account.
+struct HoldoutAssignment {
+  std::string account_id;
+  bool holdout = false;
+  std::string tier;   // at assignment: "key", "mid", "tail"
+  double share = 0;   // the tier's holdout share then
+  absl::Time assigned_at;
+};
+
 struct SweepRecord {
   int64_t id = 0;
   absl::Time started_at;
@@ -150,6 +161,17 @@ class Store {
   virtual absl::Status MarkOwnerChangeDelivered(const std::string& key, absl::Time at) = 0;
   virtual absl::Status MarkOwnerChangeAttemptFailed(const std::string& key, const std::string& error,
                                                     absl::Time next_attempt_at, bool permanent) = 0;
+
+  // --- Holdout and contact decisions ------------------------------------
+  // Inserts the assignments of accounts that have none; existing ones are
+  // kept as they are. Returns how many were inserted.
+  virtual absl::StatusOr<int> AddHoldoutAssignments(const std::vector<HoldoutAssignment>& assignments) = 0;
+  // Every assignment, ordered by account id.
+  virtual absl::StatusOr<std::vector<HoldoutAssignment>> HoldoutAssignments() = 0;
+  // Inserts the decisions whose key is new; returns how many. All-or-nothing.
+  virtual absl::StatusOr<int> AddContactDecisions(const std::vector<ContactDecision>& decisions) = 0;
+  // Decisions with decided_at >= since, oldest first.
+  virtual absl::StatusOr<std::vector<ContactDecision>> ContactDecisionsSince(absl::Time since) = 0;
 
   // --- Sweep history -----------------------------------------------------
   virtual absl::StatusOr<int64_t> BeginSweep(absl::Time started_at, absl::Time as_of, bool dry_run) = 0;

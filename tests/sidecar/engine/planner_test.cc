@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sidecar/engine/scorer.h"
@@ -30,7 +32,7 @@ struct Planned {
 };
 
 Planned Plan(CustomerData& data, const EngineConfig& config, const char* now,
-             std::vector<LedgerTask> ledger = {}) {
+             std::vector<LedgerTask> ledger = {}, absl::flat_hash_set<std::string> holdout = {}) {
   Planned out;
   ScoreParams sp;
   sp.as_of = Day(now);
@@ -38,6 +40,7 @@ Planned Plan(CustomerData& data, const EngineConfig& config, const char* now,
   PlanParams pp;
   pp.now = Day(now);
   pp.recent_tasks = std::move(ledger);
+  pp.holdout_accounts = std::move(holdout);
   out.plan = PlanContacts(out.portfolio, config, pp);
   return out;
 }
@@ -100,6 +103,78 @@ TEST(Planner, UnownedGoToThePoolByLoadButKeyAccountsNever) {
   Planned q = Plan(b.data(), config, "2025-11-25");
   EXPECT_EQ(ItemFor(q, "key")->assignee_id, "manager");
   EXPECT_EQ(ItemFor(q, "key")->status, PlanStatus::kTaskPlanned);
+}
+
+TEST(Planner, HoldoutAccountsGetNoTaskAndTheirCapacityIsBackfilled) {
+  // Six stopped accounts, a4 and a5 the most valuable, capacity 3: without a
+  // holdout a5, a4, a3 are planned.
+  CustomerBuilder b = StoppedAccounts("a", 6, "u1");
+  b.User("u1", true, 3);
+  Planned p = Plan(b.data(), EngineConfig{}, "2025-11-25", {}, {"a4"});
+  EXPECT_EQ(ItemFor(p, "a5")->status, PlanStatus::kTaskPlanned);
+  const QueueItem* held = ItemFor(p, "a4");
+  EXPECT_EQ(held->status, PlanStatus::kHoldout);
+  EXPECT_TRUE(held->held_out_now);
+  EXPECT_THAT(held->status_detail, HasSubstr("holdout"));
+  EXPECT_TRUE(held->description.empty());
+  EXPECT_EQ(ItemFor(p, "a3")->status, PlanStatus::kTaskPlanned);
+  EXPECT_FALSE(ItemFor(p, "a3")->backfill);
+  // a2 was deferred in the first pass and takes the slot a4 left, with its due day.
+  const QueueItem* filled = ItemFor(p, "a2");
+  EXPECT_EQ(filled->status, PlanStatus::kTaskPlanned);
+  EXPECT_TRUE(filled->backfill);
+  EXPECT_EQ(filled->due_day, held->due_day);
+  EXPECT_FALSE(filled->description.empty());
+  EXPECT_EQ(ItemFor(p, "a1")->status, PlanStatus::kDeferredCapacity);
+  EXPECT_EQ(p.plan.planned, 3);
+  EXPECT_EQ(p.plan.holdout, 1);
+  EXPECT_EQ(p.plan.deferred_capacity, 2);
+  ASSERT_EQ(p.plan.loads.size(), 1u);
+  EXPECT_EQ(p.plan.loads[0].second.planned, 3);
+}
+
+TEST(Planner, AHoldoutReservationWithNothingToBackfillLeavesTheLoadAtRealTasks) {
+  CustomerBuilder b = StoppedAccounts("a", 2, "u1");
+  b.User("u1", true, 5);
+  Planned p = Plan(b.data(), EngineConfig{}, "2025-11-25", {}, {"a0"});
+  EXPECT_EQ(p.plan.planned, 1);
+  EXPECT_EQ(p.plan.holdout, 1);
+  EXPECT_EQ(p.plan.loads[0].second.planned, 1);
+}
+
+TEST(Planner, AWithheldDecisionBlocksARepeatLikeATaskButUsesNoCapacity) {
+  CustomerBuilder b = StoppedAccounts("a", 2, "u1");
+  b.User("u1", true, 1);
+  LedgerTask withheld{"k", "a1", "u1", "win_back", Day("2025-11-24"), false, /*holdout=*/true};
+  Planned p = Plan(b.data(), EngineConfig{}, "2025-11-25", {withheld}, {"a1"});
+  const QueueItem* a1 = ItemFor(p, "a1");
+  EXPECT_EQ(a1->status, PlanStatus::kHoldout);
+  EXPECT_FALSE(a1->held_out_now);  // decided in the earlier sweep, not again
+  // The withheld decision did not count against u1's one task this week.
+  EXPECT_EQ(ItemFor(p, "a0")->status, PlanStatus::kTaskPlanned);
+}
+
+TEST(Planner, ExemptActionsAreNeverWithheld) {
+  CustomerBuilder b = StoppedAccounts("a", 1, "u1");
+  b.User("u1", true, 5);
+  EngineConfig config;
+  config.contact.holdout_exempt_actions = {"win_back"};
+  Planned p = Plan(b.data(), config, "2025-11-25", {}, {"a0"});
+  EXPECT_EQ(ItemFor(p, "a0")->status, PlanStatus::kTaskPlanned);
+}
+
+TEST(Planner, MeasuredEffectivenessReplacesThePrior) {
+  CustomerBuilder b = StoppedAccounts("a", 1, "u1");
+  b.User("u1");
+  Planned prior = Plan(b.data(), EngineConfig{}, "2025-11-25");
+  ScoreParams sp;
+  sp.as_of = Day("2025-11-25");
+  PlanParams pp;
+  pp.now = Day("2025-11-25");
+  pp.effectiveness = {{"win_back", 0.6}};
+  ContactPlan measured = PlanContacts(prior.portfolio, EngineConfig{}, pp);
+  ASSERT_EQ(prior.plan.queue[0].action, ActionKind::kWinBack);
+  EXPECT_DOUBLE_EQ(measured.queue[0].priority, prior.plan.queue[0].priority * 0.6 / 0.30);
 }
 
 TEST(Planner, NoSecondTaskForTheSameReasonWithinTheCooldown) {

@@ -598,6 +598,75 @@ TEST_P(StoreTest, MetaGetAndSet) {
   EXPECT_EQ(*empty, std::optional<std::string>(""));
 }
 
+TEST_P(StoreTest, HoldoutAssignmentsAreKeptOnceAssigned) {
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  HoldoutAssignment a{"acc-2", true, "tail", 0.1, t0};
+  HoldoutAssignment b{"acc-1", false, "key", 0.05, t0};
+  PULSE_ASSERT_OK_AND_ASSIGN(int added, store_->AddHoldoutAssignments({a, b}));
+  EXPECT_EQ(added, 2);
+  // A second assignment of acc-2 (its tier changed, say) does not move it.
+  HoldoutAssignment moved{"acc-2", false, "mid", 0.5, t0 + absl::Hours(1)};
+  HoldoutAssignment c{"acc-3", true, "mid", 0.1, t0 + absl::Hours(1)};
+  PULSE_ASSERT_OK_AND_ASSIGN(added, store_->AddHoldoutAssignments({moved, c}));
+  EXPECT_EQ(added, 1);
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HoldoutAssignment> all, store_->HoldoutAssignments());
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].account_id, "acc-1");
+  EXPECT_FALSE(all[0].holdout);
+  EXPECT_EQ(all[0].tier, "key");
+  EXPECT_DOUBLE_EQ(all[0].share, 0.05);
+  EXPECT_EQ(all[1].account_id, "acc-2");
+  EXPECT_TRUE(all[1].holdout);
+  EXPECT_EQ(all[1].tier, "tail");
+  EXPECT_EQ(all[1].assigned_at, t0);
+  EXPECT_EQ(all[2].account_id, "acc-3");
+}
+
+TEST_P(StoreTest, ContactDecisionsInsertNewKeysOnlyAndReadBackInOrder) {
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  ContactDecision d1;
+  d1.key = "pulse:a1:win_back:2023-W46";
+  d1.account_id = "a1";
+  d1.action = "win_back";
+  d1.tier = "tail";
+  d1.decided_at = t0 + absl::Hours(24);
+  d1.sweep_id = 4;
+  d1.churn_probability = 0.625;
+  d1.annual_value = 1234.5;
+  ContactDecision d2 = d1;
+  d2.key = "pulse:a2:win_back:2023-W46";
+  d2.account_id = "a2";
+  d2.holdout = true;
+  d2.decided_at = t0;
+  ContactDecision d3 = d1;
+  d3.key = "pulse:a3:check_in:2023-W46";
+  d3.backfill = true;
+  PULSE_ASSERT_OK_AND_ASSIGN(int added, store_->AddContactDecisions({d1, d2, d3}));
+  EXPECT_EQ(added, 3);
+  ContactDecision again = d1;
+  again.churn_probability = 0.1;
+  PULSE_ASSERT_OK_AND_ASSIGN(added, store_->AddContactDecisions({again}));
+  EXPECT_EQ(added, 0);
+  ContactDecision empty;
+  EXPECT_THAT(store_->AddContactDecisions({empty}), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> all, store_->ContactDecisionsSince(absl::InfinitePast()));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].key, d2.key);  // oldest first
+  EXPECT_TRUE(all[0].holdout);
+  EXPECT_EQ(all[1].key, d1.key);
+  EXPECT_FALSE(all[1].holdout);
+  EXPECT_FALSE(all[1].backfill);
+  EXPECT_DOUBLE_EQ(all[1].churn_probability, 0.625);
+  EXPECT_DOUBLE_EQ(all[1].annual_value, 1234.5);
+  EXPECT_EQ(all[1].sweep_id, 4);
+  EXPECT_EQ(all[1].action, "win_back");
+  EXPECT_EQ(all[1].tier, "tail");
+  EXPECT_TRUE(all[2].backfill);
+  PULSE_ASSERT_OK_AND_ASSIGN(all, store_->ContactDecisionsSince(t0 + absl::Hours(1)));
+  EXPECT_EQ(all.size(), 2u);
+}
+
 // A writer adds tasks in batches while a reader lists them: every read sees
 // whole batches only, never fewer than before, and nothing fails.
 TEST_P(StoreTest, ConcurrentWriterAndReader) {
