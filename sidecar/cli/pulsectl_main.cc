@@ -38,6 +38,8 @@ Commands:
                                                the ranked contact queue (--all: also deferred/suppressed)
   account ACCOUNT_ID                           one account's signals, risk and tasks
   sweeps [--limit N]                           recent sweeps
+  uplift [--action ACTION] [--tier key|mid|tail]
+                                               the measured effect of Pulse's tasks against the holdout
   health                                       whether the server is SERVING
 
 Actions: win_back, service_recovery, check_in, reorder_reminder, health_check, onboarding, growth,
@@ -158,6 +160,19 @@ int Sweeps(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json,
   return 0;
 }
 
+int Uplift(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
+  pulse::v1::GetUpliftReportRequest request;
+  request.set_action(args.Get("action").value_or(""));
+  request.set_tier(args.Get("tier").value_or(""));
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(10));
+  pulse::v1::UpliftReport response;
+  grpc::Status status = stub.GetUpliftReport(&context, request, &response);
+  if (!status.ok()) return RpcFailed(status, server);
+  std::cout << (json ? ToJson(response) : RenderUplift(response));
+  return 0;
+}
+
 int Health(const std::shared_ptr<grpc::Channel>& channel, bool json, const std::string& server) {
   // The standard health protocol, spoken with the generic stub: the health
   // proto's generated code is not part of grpc++'s public headers.
@@ -239,6 +254,8 @@ int main(int argc, char** argv) {
     flags = {"all"};
   } else if (command == "sweeps") {
     valued = {"limit"};
+  } else if (command == "uplift") {
+    valued = {"action", "tier"};
   } else if (command != "account" && command != "health") {
     return pulse::Usage("unknown command '" + command + "'");
   }
@@ -253,5 +270,6 @@ int main(int argc, char** argv) {
   if (command == "sweep") return pulse::RunSweep(*stub, *args, json, server);
   if (command == "queue") return pulse::Queue(*stub, *args, json, server);
   if (command == "account") return pulse::ShowAccount(*stub, *args, json, server);
+  if (command == "uplift") return pulse::Uplift(*stub, *args, json, server);
   return pulse::Sweeps(*stub, *args, json, server);
 }

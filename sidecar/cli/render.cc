@@ -146,6 +146,42 @@ std::string RenderSweeps(const pulse::v1::ListSweepsResponse& r) {
   return out;
 }
 
+std::string RenderUplift(const pulse::v1::UpliftReport& r) {
+  std::string out = absl::StrFormat(
+      "Uplift as of %s (sweep %d): accounts that got a task vs holdout accounts the same rule picked,\n"
+      "ordered again within %d days. %d of %d accounts are in the holdout.\n\n",
+      r.as_of(), r.sweep_id(), r.horizon_days(), r.holdout_accounts(), r.accounts());
+  absl::StrAppend(&out, absl::StrFormat("%-18s %-5s %15s %15s %8s %17s %20s %s\n", "action", "tier", "treated",
+                                        "holdout", "effect", "95% interval", "revenue/account", "maturing"));
+  for (const auto& c : r.cells()) {
+    auto arm = [](const pulse::v1::UpliftArm& a) {
+      return a.decisions() == 0 ? std::string("-")
+                                : absl::StrFormat("%d/%d %.0f%%", a.ordered(), a.decisions(), 100 * a.order_rate());
+    };
+    const std::string action = c.action().empty() ? "(all)" : c.action();
+    const std::string tier = c.tier().empty() ? "all" : c.tier();
+    const std::string effect = c.comparable() ? absl::StrFormat("%+.1f pt", 100 * c.effect()) : "-";
+    const std::string ci = c.comparable()
+                               ? absl::StrFormat("[%+.1f, %+.1f]", 100 * c.effect_low(), 100 * c.effect_high())
+                               : "-";
+    const std::string revenue =
+        c.comparable() ? absl::StrFormat("%+.0f", c.revenue_effect()) : std::string("-");
+    absl::StrAppend(&out, absl::StrFormat("%-18s %-5s %15s %15s %8s %17s %20s %d/%d\n", action, tier,
+                                          arm(c.treated()), arm(c.holdout()), effect, ci, revenue,
+                                          c.treated().maturing(), c.holdout().maturing()));
+  }
+  if (r.cells().empty()) absl::StrAppend(&out, "(no decisions yet)\n");
+  absl::StrAppend(&out, "\nEffectiveness in the priority (share of at-risk value a contact keeps):\n");
+  for (const auto& e : r.effectiveness()) {
+    absl::StrAppend(&out, absl::StrFormat("  %-18s prior %.2f  ", e.action(), e.prior()),
+                    e.measured() ? absl::StrFormat("measured %.2f (smaller arm %d)  ", e.measured_value(),
+                                                   e.smaller_arm())
+                                 : std::string("not measured yet  "),
+                    absl::StrFormat("used %.2f\n", e.used()));
+  }
+  return out;
+}
+
 std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions opts;

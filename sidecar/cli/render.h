@@ -14,6 +14,7 @@ std::string RenderQueue(const pulse::v1::ListContactQueueResponse& queue);
 std::string RenderAccountHealth(const pulse::v1::AccountHealth& health);
 std::string RenderProgressLine(const pulse::v1::SweepProgress& progress);
 std::string RenderSweeps(const pulse::v1::ListSweepsResponse& sweeps);
+std::string RenderUplift(const pulse::v1::UpliftReport& report);
 // Proto3 JSON with the .proto field names, pretty-printed.
 std::string ToJson(const google::protobuf::Message& message);
 

@@ -317,7 +317,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
       n && r.ExpectMap(n, "contact", {"horizon_days", "at_risk_probability", "min_churn_probability",
                                       "default_weekly_capacity", "pool_users", "key_account_users",
                                       "same_reason_cooldown_days", "account_cooldown_days", "language",
-                                      "effectiveness"})) {
+                                      "effectiveness", "holdout", "holdout_exempt_actions",
+                                      "effect_min_per_arm", "effect_prior_weight"})) {
     r.Int(n, "contact", "horizon_days", &p.horizon_days, 7, 730);
     r.Double(n, "contact", "at_risk_probability", &p.at_risk_probability, 0, 1);
     r.Double(n, "contact", "min_churn_probability", &p.min_churn_probability, 0, 1);
@@ -342,6 +343,20 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
         }
       }
     }
+    if (const YAML::Node h = n["holdout"]; h && r.ExpectMap(h, "contact.holdout", {"key", "mid", "tail"})) {
+      for (const char* tier : {"key", "mid", "tail"}) {
+        r.Double(h, "contact.holdout", tier, &p.holdout_share[tier], 0, 0.5);
+      }
+    }
+    r.StringList(n, "contact", "holdout_exempt_actions", &p.holdout_exempt_actions);
+    for (const std::string& action : p.holdout_exempt_actions) {
+      if (p.effectiveness.count(action) == 0) {
+        r.Fail("contact.holdout_exempt_actions", absl::StrCat("unknown action id '", action, "'"));
+        break;
+      }
+    }
+    r.Int(n, "contact", "effect_min_per_arm", &p.effect_min_per_arm, 1, 1000000);
+    r.Double(n, "contact", "effect_prior_weight", &p.effect_prior_weight, 0, 1e9);
   }
   if (!r.ok()) return r.error();
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
@@ -495,6 +510,12 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "effectiveness" << YAML::Value << YAML::BeginMap;
   for (const auto& [action, value] : e.contact.effectiveness) out << YAML::Key << action << YAML::Value << value;
   out << YAML::EndMap;
+  out << YAML::Key << "holdout" << YAML::Value << YAML::BeginMap;
+  for (const auto& [tier, share] : e.contact.holdout_share) out << YAML::Key << tier << YAML::Value << share;
+  out << YAML::EndMap;
+  out << YAML::Key << "holdout_exempt_actions" << YAML::Value << YAML::Flow << e.contact.holdout_exempt_actions;
+  out << YAML::Key << "effect_min_per_arm" << YAML::Value << e.contact.effect_min_per_arm;
+  out << YAML::Key << "effect_prior_weight" << YAML::Value << e.contact.effect_prior_weight;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -251,12 +251,23 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
   // deferred for capacity with the same assignee, in priority order.
   for (QueueItem& item : plan.queue) {
     if (item.status != PlanStatus::kDeferredCapacity) continue;
-    auto slots = freed.find(item.assignee_id);
-    if (slots == freed.end() || slots->second.empty()) continue;
     const AccountAssessment& a = portfolio.accounts[item.account];
     if (params.holdout_accounts.contains(a.account_id) && !exempt.contains(std::string(ActionId(item.action)))) {
       continue;
     }
+    auto slots = freed.find(item.assignee_id);
+    if ((slots == freed.end() || slots->second.empty()) && item.pool) {
+      // A pool item may take any pool member's freed slot.
+      for (const std::string& u : policy.pool_user_ids) {
+        auto other = freed.find(u);
+        if (other != freed.end() && !other->second.empty()) {
+          slots = other;
+          item.assignee_id = u;
+          break;
+        }
+      }
+    }
+    if (slots == freed.end() || slots->second.empty()) continue;
     item.status = PlanStatus::kTaskPlanned;
     item.backfill = true;
     item.status_detail = "planned in capacity a holdout account left free";

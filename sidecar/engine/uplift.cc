@@ -138,6 +138,26 @@ UpliftReport ComputeUplift(const std::vector<ContactDecision>& decisions, const 
   return report;
 }
 
+double HoldoutDraw(absl::string_view salt, absl::string_view account_id) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](absl::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 0x100000001b3ull;
+    }
+  };
+  mix(salt);
+  mix(absl::string_view("\x1f", 1));  // a separator no id starts with
+  mix(account_id);
+  // FNV's low bits mix poorly for short inputs; finish with a splitmix64 step.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
 std::map<std::string, double> EffectivenessOverrides(const UpliftReport& report) {
   std::map<std::string, double> out;
   for (const ActionEffectiveness& e : report.effectiveness) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "sidecar/domain/records.h"
 #include "sidecar/engine/engine_config.h"
@@ -75,6 +76,9 @@ struct UpliftReport {
   // then the total ("", "").
   std::vector<UpliftCell> cells;
   std::vector<ActionEffectiveness> effectiveness;  // one per configured action
+  // Filled by the sweep: accounts scored, and those of them in the holdout.
+  int64_t accounts = 0;
+  int64_t holdout_accounts = 0;
 };
 
 struct UpliftParams {
@@ -85,6 +89,12 @@ struct UpliftParams {
 // `orders` may hold any accounts' orders in any order.
 UpliftReport ComputeUplift(const std::vector<ContactDecision>& decisions, const std::vector<Order>& orders,
                            const ContactPolicy& policy, const UpliftParams& params);
+
+// A uniform draw in [0, 1) from the store's secret salt and an account id
+// (FNV-1a, 64 bits): the same account always draws the same number, and
+// nobody can pick accounts into or out of the holdout without the salt. An
+// account is held out when its draw is below its tier's share.
+double HoldoutDraw(absl::string_view salt, absl::string_view account_id);
 
 // The effectiveness overrides for PlanParams: each measured action's `used`.
 std::map<std::string, double> EffectivenessOverrides(const UpliftReport& report);

@@ -248,6 +248,8 @@ absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListConta
     e->set_status(static_cast<pulse::v1::QueueStatus>(static_cast<int>(item.status)));
     e->set_task_key(item.status == PlanStatus::kTaskPlanned ? item.task_key : "");
     e->set_pool(item.pool);
+    e->set_status_detail(item.status_detail);
+    e->set_backfill(item.backfill);
   }
   response->set_total_size(static_cast<int>(matched));
   if (offset + response->entries_size() < matched) {
@@ -343,6 +345,66 @@ absl::Status RetentionServiceImpl::DoListSweeps(const pulse::v1::ListSweepsReque
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status RetentionServiceImpl::DoGetUpliftReport(const pulse::v1::GetUpliftReportRequest& request,
+                                                     pulse::v1::UpliftReport* response) const {
+  if (!request.action().empty() && !ParseActionId(request.action()).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("action: unknown action id '", request.action(), "'"));
+  }
+  if (!request.tier().empty() && !ParseTier(request.tier()).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("tier: must be key, mid or tail, got '", request.tier(), "'"));
+  }
+  std::shared_ptr<const SweepSnapshot> snap = sweeper_->Latest();
+  if (snap == nullptr) return NoSweepYet();
+  const UpliftReport& u = snap->uplift;
+  response->set_sweep_id(snap->sweep_id);
+  response->set_as_of(FormatIsoDay(snap->as_of));
+  response->set_horizon_days(u.horizon_days);
+  response->set_accounts(u.accounts);
+  response->set_holdout_accounts(u.holdout_accounts);
+  auto fill_arm = [](const ArmOutcome& a, pulse::v1::UpliftArm* out) {
+    out->set_decisions(a.decisions);
+    out->set_ordered(a.ordered);
+    out->set_order_rate(a.OrderRate());
+    out->set_revenue_per_account(a.RevenuePerAccount());
+    out->set_maturing(a.maturing);
+  };
+  for (const UpliftCell& c : u.cells) {
+    if (!request.action().empty() && c.action != request.action()) continue;
+    if (!request.tier().empty() && c.tier != request.tier()) continue;
+    auto* cell = response->add_cells();
+    cell->set_action(c.action);
+    cell->set_tier(c.tier);
+    fill_arm(c.treated, cell->mutable_treated());
+    fill_arm(c.holdout, cell->mutable_holdout());
+    cell->set_comparable(c.comparable);
+    if (c.comparable) {
+      cell->set_effect(c.effect);
+      cell->set_effect_low(c.effect_ci.low);
+      cell->set_effect_high(c.effect_ci.high);
+      cell->set_revenue_effect(c.revenue_effect);
+      cell->set_revenue_effect_low(c.revenue_effect_ci.low);
+      cell->set_revenue_effect_high(c.revenue_effect_ci.high);
+    }
+  }
+  for (const ActionEffectiveness& e : u.effectiveness) {
+    if (!request.action().empty() && e.action != request.action()) continue;
+    auto* out = response->add_effectiveness();
+    out->set_action(e.action);
+    out->set_prior(e.prior);
+    out->set_measured(e.measured);
+    out->set_measured_value(e.measured_value);
+    out->set_smaller_arm(e.smaller_arm);
+    out->set_used(e.used);
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::GetUpliftReport(grpc::CallbackServerContext* context,
+                                                                const pulse::v1::GetUpliftReportRequest* request,
+                                                                pulse::v1::UpliftReport* response) {
+  return Respond(context, DoGetUpliftReport(*request, response));
 }
 
 grpc::ServerUnaryReactor* RetentionServiceImpl::ListContactQueue(grpc::CallbackServerContext* context,

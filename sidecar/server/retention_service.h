@@ -31,6 +31,9 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   grpc::ServerUnaryReactor* ListSweeps(grpc::CallbackServerContext* context,
                                        const pulse::v1::ListSweepsRequest* request,
                                        pulse::v1::ListSweepsResponse* response) override;
+  grpc::ServerUnaryReactor* GetUpliftReport(grpc::CallbackServerContext* context,
+                                            const pulse::v1::GetUpliftReportRequest* request,
+                                            pulse::v1::UpliftReport* response) override;
 
   // The handlers' logic, callable without gRPC (tests, CLI).
   absl::Status DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
@@ -38,6 +41,8 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   absl::Status DoGetAccountHealth(const pulse::v1::GetAccountHealthRequest& request,
                                   pulse::v1::AccountHealth* response) const;
   absl::Status DoListSweeps(const pulse::v1::ListSweepsRequest& request, pulse::v1::ListSweepsResponse* response) const;
+  absl::Status DoGetUpliftReport(const pulse::v1::GetUpliftReportRequest& request,
+                                 pulse::v1::UpliftReport* response) const;
 
  private:
   Sweeper* sweeper_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +20,10 @@ namespace {
 
 constexpr int kMaxRejectedInReport = 1000;
 constexpr char kLog[] = "sweep";
+constexpr char kHoldoutSaltKey[] = "holdout_salt";
+// Decisions older than the horizon plus this are left out of the uplift
+// report: the market has moved on since.
+constexpr int kUpliftLookbackDays = 730;
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
@@ -154,6 +159,45 @@ void Sweeper::SetMetrics(MetricsRegistry* metrics) {
 std::shared_ptr<const SweepSnapshot> Sweeper::Latest() const {
   absl::MutexLock lock(&latest_mu_);
   return latest_;
+}
+
+absl::Status Sweeper::PrepareHoldout(const Portfolio& portfolio, bool dry_run, absl::Time as_of,
+                                     PlanParams* params) {
+  absl::StatusOr<std::optional<std::string>> salt = store_->GetMeta(kHoldoutSaltKey);
+  if (!salt.ok()) return salt.status();
+  if (!salt->has_value()) {
+    // A secret salt, made once per store: nobody can steer accounts into or
+    // out of the holdout by their ids.
+    absl::BitGen gen;
+    *salt = absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen), absl::Uniform<uint64_t>(gen));
+    if (absl::Status s = store_->SetMeta(kHoldoutSaltKey, **salt); !s.ok()) return s;
+  }
+  absl::StatusOr<std::vector<HoldoutAssignment>> stored = store_->HoldoutAssignments();
+  if (!stored.ok()) return stored.status();
+  absl::flat_hash_map<std::string, bool> arm;
+  arm.reserve(stored->size());
+  for (const HoldoutAssignment& a : *stored) arm.emplace(a.account_id, a.holdout);
+  const auto& shares = config_.engine.contact.holdout_share;
+  std::vector<HoldoutAssignment> added;
+  for (const AccountAssessment& a : portfolio.accounts) {
+    auto it = arm.find(a.account_id);
+    if (it == arm.end()) {
+      HoldoutAssignment h;
+      h.account_id = a.account_id;
+      h.tier = std::string(TierName(a.tier));
+      auto share = shares.find(h.tier);
+      h.share = share == shares.end() ? 0 : share->second;
+      h.holdout = HoldoutDraw(**salt, a.account_id) < h.share;
+      h.assigned_at = as_of;
+      it = arm.emplace(a.account_id, h.holdout).first;
+      added.push_back(std::move(h));
+    }
+    if (it->second) params->holdout_accounts.insert(a.account_id);
+  }
+  if (!dry_run && !added.empty()) {
+    if (absl::StatusOr<int> n = store_->AddHoldoutAssignments(added); !n.ok()) return n.status();
+  }
+  return absl::OkStatus();
 }
 
 LedgerTask ToLedgerTask(const TaskRecord& record) {
@@ -425,17 +469,65 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   PlanParams plan_params;
   plan_params.now = pass.as_of;
   for (const TaskRecord& t : *recent) plan_params.recent_tasks.push_back(ToLedgerTask(t));
+  if (absl::Status s = PrepareHoldout(portfolio, request.dry_run, pass.as_of, &plan_params); !s.ok()) {
+    return finish(s);
+  }
+  // The measured effect of earlier decisions, fed into the priorities.
+  absl::StatusOr<std::vector<ContactDecision>> decided =
+      store_->ContactDecisionsSince(pass.as_of - absl::Hours(24) * (policy.horizon_days + kUpliftLookbackDays));
+  if (!decided.ok()) return finish(decided.status());
+  UpliftParams uplift_params;
+  uplift_params.as_of = pass.as_of;
+  uplift_params.horizon_days = policy.horizon_days;
+  snapshot->uplift = ComputeUplift(*decided, data->orders, policy, uplift_params);
+  plan_params.effectiveness = EffectivenessOverrides(snapshot->uplift);
+  snapshot->uplift.accounts = static_cast<int64_t>(portfolio.accounts.size());
+  snapshot->uplift.holdout_accounts = static_cast<int64_t>(plan_params.holdout_accounts.size());
+  const absl::Time cooldown_start = pass.as_of - absl::Hours(24) * lookback_days;
+  for (const ContactDecision& d : *decided) {
+    if (!d.holdout || d.decided_at < cooldown_start) continue;
+    LedgerTask t;
+    t.key = d.key;
+    t.account_id = d.account_id;
+    t.action = d.action;
+    t.created_at = d.decided_at;
+    t.holdout = true;
+    plan_params.recent_tasks.push_back(std::move(t));
+  }
   snapshot->plan = PlanContacts(portfolio, config_.engine, plan_params);
   const ContactPlan& plan = snapshot->plan;
   report.set_tasks_planned(plan.planned);
   report.set_tasks_skipped_open(plan.already_open);
   report.set_tasks_deferred_capacity(plan.deferred_capacity);
+  report.set_tasks_held_out(plan.holdout);
   for (size_t i = 0; i < plan.queue.size(); ++i) {
     snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
   }
 
   if (!request.dry_run) {
-    // 4. Record intents in the outbox before any CRM write.
+    // 4. Record the decisions (both arms), then the intents in the outbox,
+    // before any CRM write. A crash between the two leaves a decision whose
+    // task is planned again by the next sweep of the same week; the uplift
+    // report counts by intent to treat either way.
+    std::vector<ContactDecision> decisions;
+    for (const QueueItem& item : plan.queue) {
+      const bool treated = item.status == PlanStatus::kTaskPlanned;
+      if (!treated && !item.held_out_now) continue;
+      const AccountAssessment& a = portfolio.accounts[item.account];
+      ContactDecision d;
+      d.key = item.task_key;
+      d.account_id = a.account_id;
+      d.action = std::string(ActionId(item.action));
+      d.tier = std::string(TierName(a.tier));
+      d.holdout = !treated;
+      d.backfill = item.backfill;
+      d.decided_at = pass.as_of;
+      d.sweep_id = *id;
+      d.churn_probability = a.churn_probability;
+      d.annual_value = a.annual_value;
+      decisions.push_back(std::move(d));
+    }
+    if (absl::StatusOr<int> n = store_->AddContactDecisions(decisions); !n.ok()) return finish(n.status());
     std::vector<TaskRecord> intents;
     for (const QueueItem& item : plan.queue) {
       if (item.status != PlanStatus::kTaskPlanned) continue;
@@ -538,9 +630,9 @@ std::string FormatSweepReport(const pulse::v1::SweepReport& r) {
                                         r.accounts_at_risk(), FormatMoney(r.value_at_risk(), "")));
   absl::StrAppend(&out, absl::StrFormat(
                             "Tasks: %d planned, %d written to the CRM, %d skipped (open task for the same reason), "
-                            "%d deferred (capacity), %d failed, %d pending in the outbox\n",
+                            "%d deferred (capacity), %d held out (holdout), %d failed, %d pending in the outbox\n",
                             r.tasks_planned(), r.tasks_created(), r.tasks_skipped_open(), r.tasks_deferred_capacity(),
-                            r.tasks_failed(), r.tasks_pending()));
+                            r.tasks_held_out(), r.tasks_failed(), r.tasks_pending()));
   if (!r.task_destination().empty() && !r.dry_run()) absl::StrAppend(&out, "Tasks go to: ", r.task_destination(), "\n");
   for (const auto& w : r.warnings()) absl::StrAppend(&out, "Warning: ", w, "\n");
   return out;

@@ -18,6 +18,7 @@
 #include "sidecar/config/config.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/engine/planner.h"
+#include "sidecar/engine/uplift.h"
 #include "sidecar/store/store.h"
 
 namespace pulse {
@@ -38,6 +39,8 @@ struct SweepSnapshot {
   bool dry_run = false;
   Portfolio portfolio;
   ContactPlan plan;
+  // The measured effect of earlier tasks against the holdout, as of this sweep.
+  UpliftReport uplift;
   pulse::v1::SweepReport report;
   // Queue rank (1-based) by account id, for GetAccountHealth.
   absl::flat_hash_map<std::string, int> rank;
@@ -82,6 +85,9 @@ class Sweeper {
   struct Pass;  // one sweep's working state
   absl::Status Sync(Pass& pass);
   void Deliver(Pass& pass);
+  // Assigns accounts seen for the first time to the holdout or not (recorded
+  // unless `dry_run`) and fills params->holdout_accounts.
+  absl::Status PrepareHoldout(const Portfolio& portfolio, bool dry_run, absl::Time as_of, PlanParams* params);
 
   std::unique_ptr<CrmAdapter> adapter_;
   Store* store_;

@@ -59,6 +59,10 @@ contact:
   pool_users: [cs-1, cs-2]
   language: fi
   effectiveness: {win_back: 0.5}
+  holdout: {key: 0, tail: 0.2}
+  holdout_exempt_actions: [handover_intro, service_recovery]
+  effect_min_per_arm: 50
+  effect_prior_weight: 20
 )";
   PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(yaml, "/x"));
   EXPECT_EQ(c.listen, "0.0.0.0:7000");
@@ -76,6 +80,12 @@ contact:
   EXPECT_THAT(c.engine.contact.pool_user_ids, ::testing::ElementsAre("cs-1", "cs-2"));
   EXPECT_EQ(c.engine.contact.language, "fi");
   EXPECT_DOUBLE_EQ(c.engine.contact.effectiveness.at("win_back"), 0.5);
+  EXPECT_DOUBLE_EQ(c.engine.contact.holdout_share.at("key"), 0);
+  EXPECT_DOUBLE_EQ(c.engine.contact.holdout_share.at("mid"), 0.1);  // the default stays
+  EXPECT_DOUBLE_EQ(c.engine.contact.holdout_share.at("tail"), 0.2);
+  EXPECT_THAT(c.engine.contact.holdout_exempt_actions, ::testing::ElementsAre("handover_intro", "service_recovery"));
+  EXPECT_EQ(c.engine.contact.effect_min_per_arm, 50);
+  EXPECT_DOUBLE_EQ(c.engine.contact.effect_prior_weight, 20);
 }
 
 TEST(Config, ErrorsNameTheKey) {
@@ -92,6 +102,12 @@ TEST(Config, ErrorsNameTheKey) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.pool_users: must be a list")));
   EXPECT_THAT(with("contact: {effectiveness: {call_everyone: 1}}\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.effectiveness.call_everyone")));
+  EXPECT_THAT(with("contact: {holdout: {tail: 0.9}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.holdout.tail: must be between 0")));
+  EXPECT_THAT(with("contact: {holdout: {longtail: 0.1}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.holdout.longtail: unknown key")));
+  EXPECT_THAT(with("contact: {holdout_exempt_actions: [hug]}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown action id 'hug'")));
   EXPECT_THAT(with("tiers: {key_revenue_share: 1.5}\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tiers.key_revenue_share")));
   EXPECT_THAT(with("log_level: loud\n"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log_level")));

@@ -138,5 +138,23 @@ TEST(ComputeUplift, MeasuredEffectivenessNeedsEnoughDecisionsAndIsBlendedWithThe
   EXPECT_TRUE(EffectivenessOverrides(r).empty());
 }
 
+TEST(HoldoutDraw, IsStableUniformAndDependsOnTheSalt) {
+  EXPECT_EQ(HoldoutDraw("salt", "acc-1"), HoldoutDraw("salt", "acc-1"));
+  EXPECT_NE(HoldoutDraw("salt", "acc-1"), HoldoutDraw("other", "acc-1"));
+  // Sequential ids spread evenly: about 10 % of 20,000 fall below 0.1.
+  int below = 0;
+  int below_other = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const double u = HoldoutDraw("salt", absl::StrCat("ACC-", i));
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    if (u < 0.1) ++below;
+    if (HoldoutDraw("salt2", absl::StrCat("ACC-", i)) < 0.1) ++below_other;
+  }
+  // Binomial(20000, 0.1): sd = 42; 5 sd either side.
+  EXPECT_NEAR(below, 2000, 212);
+  EXPECT_NEAR(below_other, 2000, 212);
+}
+
 }  // namespace
 }  // namespace pulse

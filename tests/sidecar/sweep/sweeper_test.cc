@@ -42,6 +42,8 @@ class SweeperTest : public ::testing::Test {
     store_ = std::move(*store);
     config_.store_path = ":memory:";
     config_.engine.contact.pool_user_ids = {"cs-1"};
+    // Counts below assume every task is written; the holdout has its own test.
+    config_.engine.contact.holdout_share = {{"key", 0}, {"mid", 0}, {"tail", 0}};
     sweeper_ = std::make_unique<Sweeper>(std::make_unique<MemoryCrm>(state_), store_.get(), config_);
   }
 
@@ -106,6 +108,64 @@ TEST_F(SweeperTest, SecondSweepCreatesNoDuplicate) {
   EXPECT_EQ(CrmTasks(), 5u);
   absl::MutexLock lock(&state_->mu);
   EXPECT_EQ(state_->task_write_log.size(), 5u) << "no write was even attempted twice";
+}
+
+TEST_F(SweeperTest, HoldoutAccountsGetNoTaskAndBothArmsAreRecordedOnce) {
+  config_.engine.contact.holdout_share = {{"key", 0.5}, {"mid", 0.5}, {"tail", 0.5}};
+  sweeper_ = std::make_unique<Sweeper>(std::make_unique<MemoryCrm>(state_), store_.get(), config_);
+  auto first = Sweep();
+  ASSERT_THAT(first, IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HoldoutAssignment> arms, store_->HoldoutAssignments());
+  ASSERT_EQ(arms.size(), 6u);  // every scored account, once
+  std::set<std::string> held_out;
+  for (const HoldoutAssignment& a : arms) {
+    if (a.holdout) held_out.insert(a.account_id);
+    EXPECT_DOUBLE_EQ(a.share, 0.5);
+  }
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> decisions,
+                             store_->ContactDecisionsSince(absl::InfinitePast()));
+  // The five accounts that need a call are decided, in one arm or the other.
+  ASSERT_EQ(decisions.size(), 5u);
+  int64_t withheld = 0;
+  for (const ContactDecision& d : decisions) {
+    EXPECT_EQ(d.holdout, held_out.count(d.account_id) == 1) << d.account_id;
+    if (d.holdout) ++withheld;
+  }
+  EXPECT_EQ(first->tasks_held_out(), withheld);
+  EXPECT_EQ(first->tasks_created(), 5 - withheld);
+  {
+    absl::MutexLock lock(&state_->mu);
+    for (const auto& [key, task] : state_->tasks) EXPECT_EQ(held_out.count(task.account_id), 0u) << key;
+  }
+  // The next sweep decides nothing new and writes nothing: a withheld
+  // decision blocks a repeat like a task does.
+  auto second = Sweep();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->tasks_planned(), 0);
+  EXPECT_EQ(second->tasks_created(), 0);
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> again, store_->ContactDecisionsSince(absl::InfinitePast()));
+  EXPECT_EQ(again.size(), 5u);
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HoldoutAssignment> arms_again, store_->HoldoutAssignments());
+  for (size_t i = 0; i < arms.size(); ++i) EXPECT_EQ(arms_again[i].holdout, arms[i].holdout);
+  // The uplift report counts them as maturing (the horizon is not over).
+  const UpliftReport& uplift = sweeper_->Latest()->uplift;
+  ASSERT_FALSE(uplift.cells.empty());
+  const UpliftCell& total = uplift.cells.back();
+  EXPECT_EQ(total.action, "");
+  EXPECT_EQ(total.treated.maturing, 5 - withheld);
+  EXPECT_EQ(total.holdout.maturing, withheld);
+  EXPECT_EQ(uplift.holdout_accounts, static_cast<int64_t>(held_out.size()));
+}
+
+TEST_F(SweeperTest, ADryRunRecordsNoHoldoutAssignmentOrDecision) {
+  config_.engine.contact.holdout_share = {{"key", 0.5}, {"mid", 0.5}, {"tail", 0.5}};
+  sweeper_ = std::make_unique<Sweeper>(std::make_unique<MemoryCrm>(state_), store_.get(), config_);
+  ASSERT_THAT(Sweep(/*dry_run=*/true), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HoldoutAssignment> arms, store_->HoldoutAssignments());
+  EXPECT_TRUE(arms.empty());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> decisions,
+                             store_->ContactDecisionsSince(absl::InfinitePast()));
+  EXPECT_TRUE(decisions.empty());
 }
 
 TEST_F(SweeperTest, CrmDownDuringWritesLosesNothing) {
