@@ -1,5 +1,6 @@
 #include "adapters/suitecrm/suitecrm_adapter.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <utility>
@@ -326,7 +327,15 @@ class SuiteCrmAdapter final : public CrmAdapter {
         rejected->push_back(RejectedRecord{absl::StrCat("SuiteCRM v4_1 ", spec.module, " deletions"), 0,
                                            absl::StrCat("not read, tried again next sweep: ", deleted.status().message())});
       } else {
-        for (suitecrm_internal::DeletedRow& row : *deleted) out.deleted_ids.push_back(std::move(row.id));
+        for (suitecrm_internal::DeletedRow& row : *deleted) {
+          // A deletion is a change too: without this the watermark would
+          // stay behind it and list it again on every read.
+          absl::StatusOr<std::optional<absl::Time>> t = suitecrm_internal::ParseSuiteTime(row.date_modified);
+          if (t.ok() && t->has_value()) {
+            out.max_modified = std::max(out.max_modified, suitecrm_internal::FormatDbTime(**t));
+          }
+          out.deleted_ids.push_back(std::move(row.id));
+        }
       }
     }
     return out;

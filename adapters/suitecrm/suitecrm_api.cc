@@ -331,6 +331,7 @@ absl::StatusOr<Listing> V8Api::List(const ListQuery& q, const std::function<void
   for (int i = 1; i < params_.concurrency && i < total - 1; ++i) workers.emplace_back(work, false);
   work(true);
   for (std::thread& t : workers) t.join();
+  if (on_page) on_page(records.load());
   // Records created while we read push the last ones onto new pages.
   for (int p = total; p < total + 1000 && pages.back()->ok() && (*pages.back())->count >= params_.page_size; ++p) {
     pages.push_back(FetchPage(q, p + 1));
