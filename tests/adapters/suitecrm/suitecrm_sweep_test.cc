@@ -1,6 +1,8 @@
 // Whole sweeps (sync, score, plan, outbox, deliver) with the real SQLite
 // store against the SuiteCRM double: tasks land exactly once across repeated
 // sweeps and after a create whose answer was lost, and a handoff lands once.
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -9,6 +11,8 @@
 #include "adapters/suitecrm/suitecrm_adapter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sidecar/cli/app.h"
+#include "sidecar/config/config.h"
 #include "sidecar/store/store.h"
 #include "sidecar/sweep/sweeper.h"
 #include "tests/adapters/suitecrm/suitecrm_double.h"
@@ -210,6 +214,25 @@ TEST_F(SuiteCrmSweepTest, ADeletedAccountLeavesTheStore) {
   for (const Account& a : data->accounts) ids.insert(a.id);
   EXPECT_EQ(ids.count("steady"), 0u);
   EXPECT_EQ(ids.size(), 5u);
+}
+
+TEST(SuiteCrmFromConfigTest, TheYamlAndACredentialsFileMakeAWorkingAdapter) {
+  SuiteCrmDouble crm;
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream secret(dir + "/suitecrm-secret");
+    secret << "client_secret=" << crm.options().client_secret << "\n";
+  }
+  const std::string yaml = absl::StrCat("store: {path: ':memory:'}\nadapter:\n  type: suitecrm\n",
+                                        "  credentials_file: suitecrm-secret\n  suitecrm:\n    base_url: ",
+                                        crm.BaseUrl(), "\n    client_id: ", crm.options().client_id,
+                                        "\n    task_module: Calls\n");
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig config, ParseConfig(yaml, dir));
+  PULSE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<CrmAdapter> adapter, MakeAdapter(config.adapter));
+  EXPECT_EQ(adapter->Name(), "suitecrm");
+  EXPECT_THAT(adapter->TaskDestination(), ::testing::HasSubstr("SuiteCRM Calls at"));
+  EXPECT_THAT(adapter->Ping(), IsOk());
+  std::remove((dir + "/suitecrm-secret").c_str());
 }
 
 }  // namespace
