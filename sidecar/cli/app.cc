@@ -1,9 +1,45 @@
 #include "sidecar/cli/app.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "adapters/csv/csv_adapter.h"
+#include "adapters/suitecrm/suitecrm_adapter.h"
 
 namespace pulse {
+namespace {
+
+// adapter.suitecrm and the credentials -> SuiteCrmOptions.
+absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeSuiteCrmAdapterFromConfig(const AdapterConfig& config) {
+  const SuiteCrmSettings& s = config.suitecrm;
+  absl::StatusOr<std::string> credentials = LoadAdapterCredentials(config);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<SuiteCrmSecrets> secrets = ParseSuiteCrmSecrets(*credentials);
+  if (!secrets.ok()) return secrets.status();
+  SuiteCrmOptions o;
+  o.base_url = s.base_url;
+  o.grant = s.grant == "password" ? SuiteCrmOptions::Grant::kPassword : SuiteCrmOptions::Grant::kClientCredentials;
+  o.client_id = s.client_id;
+  o.username = s.username;
+  o.secrets = *secrets;
+  o.orders_from_invoices = std::find(s.order_sources.begin(), s.order_sources.end(), "invoices") != s.order_sources.end();
+  o.orders_from_opportunities =
+      std::find(s.order_sources.begin(), s.order_sources.end(), "opportunities") != s.order_sources.end();
+  o.task_module = s.task_module;
+  if (s.first_response.rfind("field:", 0) == 0) o.first_response_field = s.first_response.substr(6);
+  o.task_key_field = s.task_key_field;
+  o.deletions = s.deletions == "legacy_api" ? SuiteCrmOptions::Deletions::kLegacyApi
+                                            : SuiteCrmOptions::Deletions::kReconcile;
+  o.reconcile_every = s.reconcile_every;
+  o.concurrency = s.concurrency;
+  o.page_size = s.page_size;
+  o.http.timeout = s.timeout;
+  o.http.verify_tls = s.verify_tls;
+  o.http.ca_file = s.ca_file;
+  return MakeSuiteCrmAdapter(o);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeAdapter(const AdapterConfig& config) {
   if (config.type == "csv") {
@@ -11,6 +47,7 @@ absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeAdapter(const AdapterConfig& con
     options.dir = config.csv.dir;
     return MakeCsvAdapter(options);
   }
+  if (config.type == "suitecrm") return MakeSuiteCrmAdapterFromConfig(config);
   return absl::InvalidArgumentError(absl::StrCat("adapter.type: unknown adapter '", config.type, "'"));
 }
 

@@ -1,6 +1,7 @@
 #include "sidecar/config/config.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -149,6 +150,61 @@ std::string Resolve(const std::string& base_dir, const std::string& p) {
   return (fs::path(base_dir) / path).lexically_normal().string();
 }
 
+// adapter.suitecrm; with type suitecrm, what the adapter cannot do without.
+void ParseSuiteCrm(const YAML::Node& adapter, AdapterConfig& a, ConfigReader& r) {
+  const std::string path = "adapter.suitecrm";
+  SuiteCrmSettings& s = a.suitecrm;
+  if (const YAML::Node n = adapter["suitecrm"];
+      n && r.ExpectMap(n, path, {"base_url", "grant", "client_id", "username", "order_sources", "task_module",
+                                 "first_response", "task_key_field", "deletions", "reconcile_every", "concurrency",
+                                 "page_size", "timeout", "verify_tls", "ca_file"})) {
+    r.String(n, path, "base_url", &s.base_url);
+    r.String(n, path, "grant", &s.grant);
+    r.String(n, path, "client_id", &s.client_id);
+    r.String(n, path, "username", &s.username);
+    r.StringList(n, path, "order_sources", &s.order_sources);
+    r.String(n, path, "task_module", &s.task_module);
+    r.String(n, path, "first_response", &s.first_response);
+    r.String(n, path, "task_key_field", &s.task_key_field);
+    r.String(n, path, "deletions", &s.deletions);
+    r.Int(n, path, "reconcile_every", &s.reconcile_every, 1, 10000);
+    r.Int(n, path, "concurrency", &s.concurrency, 1, 16);
+    r.Int(n, path, "page_size", &s.page_size, 1, 1000);
+    r.Duration(n, path, "timeout", &s.timeout, absl::Seconds(1));
+    r.Bool(n, path, "verify_tls", &s.verify_tls);
+    r.String(n, path, "ca_file", &s.ca_file);
+    if (!s.base_url.empty() && s.base_url.rfind("https://", 0) != 0 && s.base_url.rfind("http://", 0) != 0) {
+      r.Fail(path + ".base_url", absl::StrCat("must start with https:// (or http://), got '", s.base_url, "'"));
+    }
+    if (s.grant != "client_credentials" && s.grant != "password") {
+      r.Fail(path + ".grant", "must be client_credentials or password");
+    }
+    if (s.order_sources.empty()) r.Fail(path + ".order_sources", "must name invoices, opportunities or both");
+    for (const std::string& source : s.order_sources) {
+      if (source != "invoices" && source != "opportunities") {
+        r.Fail(path + ".order_sources", absl::StrCat("unknown source '", source, "' (invoices, opportunities)"));
+      }
+    }
+    if (s.task_module != "Tasks" && s.task_module != "Calls") r.Fail(path + ".task_module", "must be Tasks or Calls");
+    if (s.first_response != "case_updates" &&
+        (s.first_response.rfind("field:", 0) != 0 || s.first_response.size() == strlen("field:"))) {
+      r.Fail(path + ".first_response", "must be case_updates or field:NAME (the case field holding the time)");
+    }
+    if (s.deletions != "legacy_api" && s.deletions != "reconcile") {
+      r.Fail(path + ".deletions", "must be legacy_api or reconcile");
+    }
+  }
+  if (a.type != "suitecrm" || !r.ok()) return;
+  if (s.base_url.empty()) r.Fail(path + ".base_url", "is required (https://crm.example.com, or .../legacy for 8.x)");
+  if (s.client_id.empty()) r.Fail(path + ".client_id", "is required (Admin -> OAuth2 Clients and Tokens)");
+  if ((s.grant == "password" || s.deletions == "legacy_api") && s.username.empty()) {
+    r.Fail(path + ".username", "is required with grant: password and with deletions: legacy_api");
+  }
+  if (a.credentials_file.empty() && a.credentials_env.empty()) {
+    r.Fail("adapter.credentials_file", "or adapter.credentials_env is required: the SuiteCRM client secret");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std::string& base_dir) {
@@ -185,7 +241,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (c.store_path.empty() && r.ok()) r.Fail("store.path", "is required (the SQLite file Pulse keeps its state in)");
 
   if (const YAML::Node adapter = root["adapter"];
-      adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "credentials_file", "credentials_env"})) {
+      adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "suitecrm", "credentials_file", "credentials_env"})) {
     r.String(adapter, "adapter", "type", &c.adapter.type);
     r.String(adapter, "adapter", "credentials_file", &c.adapter.credentials_file);
     r.String(adapter, "adapter", "credentials_env", &c.adapter.credentials_env);
@@ -195,8 +251,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     if (!c.adapter.credentials_env.empty() && !IsEnvName(c.adapter.credentials_env)) {
       r.Fail("adapter.credentials_env", "must be an environment variable name (letters, digits, _)");
     }
-    if (c.adapter.type != "csv") {
-      r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv)"));
+    if (c.adapter.type != "csv" && c.adapter.type != "suitecrm") {
+      r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv, suitecrm)"));
     }
     if (const YAML::Node csv = adapter["csv"]; csv && r.ExpectMap(csv, "adapter.csv", {"dir"})) {
       r.String(csv, "adapter.csv", "dir", &c.adapter.csv.dir);
@@ -204,6 +260,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     if (c.adapter.type == "csv" && c.adapter.csv.dir.empty() && r.ok()) {
       r.Fail("adapter.csv.dir", "is required: the folder holding users.csv, accounts.csv and orders.csv");
     }
+    ParseSuiteCrm(adapter, c.adapter, r);
   } else if (r.ok()) {
     r.Fail("adapter", "is required (which CRM to read, e.g. type: csv)");
   }
@@ -362,6 +419,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
   c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
   c.adapter.credentials_file = Resolve(base_dir, c.adapter.credentials_file);
+  c.adapter.suitecrm.ca_file = Resolve(base_dir, c.adapter.suitecrm.ca_file);
   return c;
 }
 
@@ -419,6 +477,26 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "type" << YAML::Value << c.adapter.type;
   out << YAML::Key << "csv" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.adapter.csv.dir
       << YAML::EndMap;
+  if (c.adapter.type == "suitecrm") {
+    const SuiteCrmSettings& s = c.adapter.suitecrm;
+    out << YAML::Key << "suitecrm" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "base_url" << YAML::Value << s.base_url;
+    out << YAML::Key << "grant" << YAML::Value << s.grant;
+    out << YAML::Key << "client_id" << YAML::Value << s.client_id;
+    if (!s.username.empty()) out << YAML::Key << "username" << YAML::Value << s.username;
+    out << YAML::Key << "order_sources" << YAML::Value << YAML::Flow << s.order_sources;
+    out << YAML::Key << "task_module" << YAML::Value << s.task_module;
+    out << YAML::Key << "first_response" << YAML::Value << s.first_response;
+    if (!s.task_key_field.empty()) out << YAML::Key << "task_key_field" << YAML::Value << s.task_key_field;
+    out << YAML::Key << "deletions" << YAML::Value << s.deletions;
+    out << YAML::Key << "reconcile_every" << YAML::Value << s.reconcile_every;
+    out << YAML::Key << "concurrency" << YAML::Value << s.concurrency;
+    out << YAML::Key << "page_size" << YAML::Value << s.page_size;
+    out << YAML::Key << "timeout" << YAML::Value << absl::FormatDuration(s.timeout);
+    out << YAML::Key << "verify_tls" << YAML::Value << s.verify_tls;
+    if (!s.ca_file.empty()) out << YAML::Key << "ca_file" << YAML::Value << s.ca_file;
+    out << YAML::EndMap;
+  }
   if (!c.adapter.credentials_file.empty()) {
     out << YAML::Key << "credentials_file" << YAML::Value << c.adapter.credentials_file;
   }

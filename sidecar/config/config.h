@@ -7,6 +7,7 @@
 #define PULSE_SIDECAR_CONFIG_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -18,9 +19,31 @@ struct CsvAdapterSettings {
   std::string dir;  // absolute after loading
 };
 
+// adapter.suitecrm (docs/SUITECRM.md). The client secret (and the password
+// for the password grant or legacy_api deletions) come from the adapter's
+// credentials, never from here.
+struct SuiteCrmSettings {
+  std::string base_url;                      // https://crm.example.com[/legacy]
+  std::string grant = "client_credentials";  // or "password"
+  std::string client_id;
+  std::string username;                              // password grant, legacy_api deletions
+  std::vector<std::string> order_sources = {"invoices"};  // invoices, opportunities
+  std::string task_module = "Tasks";                 // Tasks or Calls
+  std::string first_response = "case_updates";       // or "field:NAME"
+  std::string task_key_field;                        // empty: the description's last line
+  std::string deletions = "reconcile";               // legacy_api or reconcile
+  int reconcile_every = 24;                          // reads between full reads (reconcile)
+  int concurrency = 4;
+  int page_size = 100;
+  absl::Duration timeout = absl::Seconds(60);
+  bool verify_tls = true;
+  std::string ca_file;  // absolute after loading
+};
+
 struct AdapterConfig {
-  std::string type = "csv";  // "csv"; later "suitecrm", "odoo"
+  std::string type = "csv";  // "csv" or "suitecrm"; later "odoo"
   CsvAdapterSettings csv;
+  SuiteCrmSettings suitecrm;
   // Where the CRM credentials come from: a file (absolute after loading; a
   // mounted Kubernetes Secret) or an environment variable. At most one is set.
   std::string credentials_file;

@@ -301,3 +301,131 @@ TEST(Config, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace pulse
+
+namespace pulse {
+namespace {
+
+constexpr char kSuiteCrm[] = R"(
+store: {path: p}
+adapter:
+  type: suitecrm
+  credentials_file: secrets/suitecrm
+  suitecrm:
+    base_url: https://crm.example.com/legacy
+    grant: password
+    client_id: 0a1b2c3d-pulse
+    username: pulse-api
+    order_sources: [invoices, opportunities]
+    task_module: Calls
+    first_response: field:first_reply_c
+    task_key_field: pulse_key_c
+    deletions: legacy_api
+    reconcile_every: 12
+    concurrency: 6
+    page_size: 200
+    timeout: 45s
+    verify_tls: false
+    ca_file: certs/crm.pem
+)";
+
+TEST(SuiteCrmConfig, EveryKeyIsRead) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(kSuiteCrm, "/etc/pulse"));
+  const SuiteCrmSettings& s = c.adapter.suitecrm;
+  EXPECT_EQ(c.adapter.type, "suitecrm");
+  EXPECT_EQ(s.base_url, "https://crm.example.com/legacy");
+  EXPECT_EQ(s.grant, "password");
+  EXPECT_EQ(s.client_id, "0a1b2c3d-pulse");
+  EXPECT_EQ(s.username, "pulse-api");
+  EXPECT_EQ(s.order_sources, (std::vector<std::string>{"invoices", "opportunities"}));
+  EXPECT_EQ(s.task_module, "Calls");
+  EXPECT_EQ(s.first_response, "field:first_reply_c");
+  EXPECT_EQ(s.task_key_field, "pulse_key_c");
+  EXPECT_EQ(s.deletions, "legacy_api");
+  EXPECT_EQ(s.reconcile_every, 12);
+  EXPECT_EQ(s.concurrency, 6);
+  EXPECT_EQ(s.page_size, 200);
+  EXPECT_EQ(s.timeout, absl::Seconds(45));
+  EXPECT_FALSE(s.verify_tls);
+  EXPECT_EQ(s.ca_file, "/etc/pulse/certs/crm.pem");
+  EXPECT_EQ(c.adapter.credentials_file, "/etc/pulse/secrets/suitecrm");
+}
+
+TEST(SuiteCrmConfig, DefaultsAreSafe) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c,
+      ParseConfig("store: {path: p}\nadapter: {type: suitecrm, credentials_env: SUITECRM_SECRET, suitecrm: "
+                  "{base_url: 'https://crm', client_id: c}}\n",
+                  "/x"));
+  const SuiteCrmSettings& s = c.adapter.suitecrm;
+  EXPECT_EQ(s.grant, "client_credentials");
+  EXPECT_EQ(s.order_sources, std::vector<std::string>{"invoices"});
+  EXPECT_EQ(s.task_module, "Tasks");
+  EXPECT_EQ(s.first_response, "case_updates");
+  EXPECT_EQ(s.deletions, "reconcile");
+  EXPECT_TRUE(s.verify_tls);
+}
+
+TEST(SuiteCrmConfig, ErrorsNameTheKey) {
+  auto parse = [](const std::string& suitecrm, const std::string& extra = "credentials_env: S, ") {
+    return ParseConfig(absl::StrCat("store: {path: p}\nadapter: {type: suitecrm, ", extra, "suitecrm: {", suitecrm,
+                                    "}}\n"),
+                       "/x");
+  };
+  const std::string ok = "base_url: 'https://crm', client_id: c";
+  EXPECT_THAT(parse(ok), IsOk());
+  EXPECT_THAT(parse(ok + ", colour: blue"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.colour: unknown key")));
+  EXPECT_THAT(parse("client_id: c"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.base_url: is required")));
+  EXPECT_THAT(parse("base_url: crm.example.com, client_id: c"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.base_url: must start")));
+  EXPECT_THAT(parse("base_url: 'https://crm'"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.client_id: is required")));
+  EXPECT_THAT(parse(ok + ", grant: implicit"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.grant")));
+  EXPECT_THAT(parse(ok + ", grant: password"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.username: is required")));
+  EXPECT_THAT(parse(ok + ", deletions: legacy_api"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.username: is required")));
+  EXPECT_THAT(parse(ok + ", deletions: never"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.deletions")));
+  EXPECT_THAT(parse(ok + ", order_sources: [quotes]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.order_sources: unknown source 'quotes'")));
+  EXPECT_THAT(parse(ok + ", task_module: Notes"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.task_module")));
+  EXPECT_THAT(parse(ok + ", first_response: 'field:'"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.first_response")));
+  EXPECT_THAT(parse(ok + ", concurrency: 0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.concurrency: must be between")));
+  EXPECT_THAT(parse(ok + ", page_size: 5000"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.page_size")));
+  EXPECT_THAT(parse(ok + ", timeout: soon"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.suitecrm.timeout")));
+  EXPECT_THAT(parse(ok, ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.credentials_file")));
+  EXPECT_THAT(ParseConfig("store: {path: p}\nadapter: {type: sugar}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("available: csv, suitecrm")));
+}
+
+TEST(SuiteCrmConfig, RenderedConfigParsesBack) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(kSuiteCrm, "/etc/pulse"));
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/etc/pulse"));
+  const SuiteCrmSettings& a = c.adapter.suitecrm;
+  const SuiteCrmSettings& b = back.adapter.suitecrm;
+  EXPECT_EQ(b.base_url, a.base_url);
+  EXPECT_EQ(b.grant, a.grant);
+  EXPECT_EQ(b.username, a.username);
+  EXPECT_EQ(b.order_sources, a.order_sources);
+  EXPECT_EQ(b.task_module, a.task_module);
+  EXPECT_EQ(b.first_response, a.first_response);
+  EXPECT_EQ(b.task_key_field, a.task_key_field);
+  EXPECT_EQ(b.deletions, a.deletions);
+  EXPECT_EQ(b.reconcile_every, a.reconcile_every);
+  EXPECT_EQ(b.concurrency, a.concurrency);
+  EXPECT_EQ(b.page_size, a.page_size);
+  EXPECT_EQ(b.timeout, a.timeout);
+  EXPECT_EQ(b.verify_tls, a.verify_tls);
+  EXPECT_EQ(b.ca_file, a.ca_file);
+}
+
+}  // namespace
+}  // namespace pulse
