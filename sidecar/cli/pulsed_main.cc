@@ -176,6 +176,9 @@ int Sweep(const std::vector<std::string>& argv) {
   if (!report.ok()) return Fail(report.status());
   std::cout << FormatSweepReport(*report);
   if (!report->succeeded()) return 1;
+  if (auto latest = app->sweeper->Latest(); latest != nullptr && latest->sweep_id == report->sweep_id()) {
+    std::cout << "Coverage: " << latest->coverage.summary << "\n";
+  }
   if (*top > 0) {
     SweepRunner runner(app->sweeper.get());
     RetentionServiceImpl service(app->sweeper.get(), &runner);
