@@ -13,3 +13,4 @@ echo
 echo "Call tasks were appended to demo/tasks.csv. Run the sweep again: nothing is written twice."
 echo "Serve the API:  $build_dir/sidecar/cli/pulsed serve --config demo/pulse.yaml"
 echo "Then ask it:    $build_dir/sidecar/cli/pulsectl queue   |   pulsectl account ACCOUNT_ID"
+echo "Coverage:       $build_dir/sidecar/cli/pulsectl coverage --html demo/coverage.html   (or http://127.0.0.1:9090/coverage)"

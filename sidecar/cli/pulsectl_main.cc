@@ -6,6 +6,9 @@
 // Exit codes: 0 success, 1 the server said no, 2 bad usage, 3 unreachable.
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -23,6 +26,7 @@
 #include "sidecar/cli/args.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/engine/assessment.h"
+#include "sidecar/report/coverage_html.h"
 #include "sidecar/sweep/sweeper.h"
 
 namespace pulse {
@@ -40,6 +44,8 @@ Commands:
   sweeps [--limit N]                           recent sweeps
   uplift [--action ACTION] [--tier key|mid|tail]
                                                the measured effect of Pulse's tasks against the holdout
+  coverage [--html FILE]                       the coverage and portfolio report; --html also writes it
+                                               as a self-contained HTML page
   health                                       whether the server is SERVING
 
 Actions: win_back, service_recovery, check_in, reorder_reminder, health_check, onboarding, growth,
@@ -173,6 +179,26 @@ int Uplift(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json,
   return 0;
 }
 
+int Coverage(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
+  grpc::ClientContext context;
+  SetDeadline(&context, absl::Seconds(30));
+  pulse::v1::CoverageReport report;
+  grpc::Status status = stub.GetCoverageReport(&context, pulse::v1::GetCoverageReportRequest(), &report);
+  if (!status.ok()) return RpcFailed(status, server);
+  if (auto html = args.Get("html")) {
+    std::ofstream out(*html, std::ios::binary | std::ios::trunc);
+    out << RenderCoverageHtml(report);
+    out.close();
+    if (!out) {
+      std::cerr << "pulsectl: cannot write the HTML report to " << *html << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    std::cerr << "pulsectl: wrote the coverage report to " << *html << "\n";
+  }
+  std::cout << (json ? ToJson(report) : RenderCoverage(report));
+  return 0;
+}
+
 int Health(const std::shared_ptr<grpc::Channel>& channel, bool json, const std::string& server) {
   // The standard health protocol, spoken with the generic stub: the health
   // proto's generated code is not part of grpc++'s public headers.
@@ -256,6 +282,8 @@ int main(int argc, char** argv) {
     valued = {"limit"};
   } else if (command == "uplift") {
     valued = {"action", "tier"};
+  } else if (command == "coverage") {
+    valued = {"html"};
   } else if (command != "account" && command != "health") {
     return pulse::Usage("unknown command '" + command + "'");
   }
@@ -271,5 +299,6 @@ int main(int argc, char** argv) {
   if (command == "queue") return pulse::Queue(*stub, *args, json, server);
   if (command == "account") return pulse::ShowAccount(*stub, *args, json, server);
   if (command == "uplift") return pulse::Uplift(*stub, *args, json, server);
+  if (command == "coverage") return pulse::Coverage(*stub, *args, json, server);
   return pulse::Sweeps(*stub, *args, json, server);
 }

@@ -32,6 +32,7 @@
 #include "sidecar/demo/demo_data.h"
 #include "sidecar/engine/scorer.h"
 #include "sidecar/http/http_server.h"
+#include "sidecar/report/coverage_html.h"
 #include "sidecar/server/pulse_server.h"
 #include "sidecar/server/retention_service.h"
 
@@ -43,7 +44,7 @@ constexpr char kUsage[] = R"(pulsed: the Pulse customer-retention sidecar
 Usage:
   pulsed serve --config FILE [--listen HOST:PORT] [--http-listen HOST:PORT]
       Run the gRPC server with periodic sweeps until SIGTERM or SIGINT, and the HTTP
-      endpoint (/metrics, /healthz) unless http_listen is empty.
+      endpoint (/metrics, /healthz, /coverage) unless http_listen is empty.
   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
       Run one sweep, print its report and the top N of the contact queue (default 15).
   pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
@@ -130,6 +131,11 @@ int Serve(const std::vector<std::string>& argv) {
     http_params.listen = config->http_listen;
     http_params.metrics = &metrics;
     http_params.healthy = [sweeper = app->sweeper.get()] { return sweeper->HasSynced(); };
+    http_params.coverage_page = [sweeper = app->sweeper.get()]() -> absl::StatusOr<std::string> {
+      pulse::v1::CoverageReport report;
+      if (absl::Status s = LatestCoverageReport(*sweeper, &report); !s.ok()) return s;
+      return RenderCoverageHtml(report);
+    };
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(std::move(http_params));
     if (!started.ok()) {
       (*server)->Shutdown();
@@ -170,6 +176,9 @@ int Sweep(const std::vector<std::string>& argv) {
   if (!report.ok()) return Fail(report.status());
   std::cout << FormatSweepReport(*report);
   if (!report->succeeded()) return 1;
+  if (auto latest = app->sweeper->Latest(); latest != nullptr && latest->sweep_id == report->sweep_id()) {
+    std::cout << "Coverage: " << latest->coverage.summary << "\n";
+  }
   if (*top > 0) {
     SweepRunner runner(app->sweeper.get());
     RetentionServiceImpl service(app->sweeper.get(), &runner);

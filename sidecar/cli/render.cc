@@ -182,6 +182,77 @@ std::string RenderUplift(const pulse::v1::UpliftReport& r) {
   return out;
 }
 
+std::string RenderCoverage(const pulse::v1::CoverageReport& r) {
+  auto pct = [](double share) { return absl::StrFormat("%.1f%%", 100 * share); };
+  auto money = [](double v) { return FormatMoney(v, ""); };
+  std::string out = absl::StrCat(r.summary(), "\n\n");
+  absl::StrAppend(&out, "As of ", r.as_of(), " (sweep ", r.sweep_id(), ")",
+                  r.currency().empty() ? "" : absl::StrCat("; amounts in ", r.currency()), "; churn over the last ",
+                  r.period_days(), " days; contacted = two-way contact within ", r.contact_window_days(),
+                  " days; at risk from ", pct(r.at_risk_probability()), ".\n\n");
+  absl::StrAppend(&out, absl::StrFormat("%-8s %8s %13s %7s %8s %17s %9s %8s %10s %7s %13s %8s\n", "segment",
+                                        "accounts", "revenue", "share", "no owner", "churn (n/base)", "contacted",
+                                        "median d", "complaints", "at risk", "value at risk", "outside"));
+  for (const auto& s : r.current().segments()) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%-8s %8d %13s %7s %8s %17s %9s %8s %10d %7d %13s %8d\n", s.segment(), s.accounts(),
+                              money(s.revenue()), pct(s.revenue_share()), pct(s.without_active_owner_share()),
+                              absl::StrCat(pct(s.churn_rate()), " (", s.churned(), "/", s.churn_base(), ")"),
+                              r.activities_available() ? pct(s.contacted_share()) : "-",
+                              s.accounts_with_two_way_contact() > 0
+                                  ? absl::StrFormat("%.1f", s.median_days_since_two_way_contact())
+                                  : "-",
+                              s.open_complaints(), s.accounts_at_risk(), money(s.value_at_risk()),
+                              s.accounts_outside_care()));
+  }
+  absl::StrAppend(&out, "\nOwners, by value at risk (* inactive, + pool):\n",
+                  absl::StrFormat("%-26s %8s %13s %7s %13s %10s %9s %8s\n", "owner", "accounts", "revenue", "at risk",
+                                  "value at risk", "open tasks", "this week", "capacity"));
+  for (const auto& o : r.owners()) {
+    std::string who = o.name().empty() ? o.user_id() : absl::StrCat(o.name(), " (", o.user_id(), ")");
+    if (!o.active()) who += "*";
+    if (o.pool()) who += "+";
+    absl::StrAppend(&out, Pad(Cut(who, 26), 26),
+                    absl::StrFormat(" %8d %13s %7d %13s %10d %9s %8s\n", o.accounts(), money(o.revenue()),
+                                    o.accounts_at_risk(), money(o.value_at_risk()), o.open_tasks(),
+                                    absl::StrCat(o.tasks_this_week(), "/", o.weekly_capacity()),
+                                    pct(o.capacity_used())));
+  }
+  if (!r.largest_outside_care().empty()) {
+    absl::StrAppend(&out, "\nLargest accounts outside any care model:\n",
+                    absl::StrFormat("%-32s %-4s %-14s %13s %6s %13s\n", "account", "tier", "owner", "revenue", "risk",
+                                    "value at risk"));
+    for (const auto& a : r.largest_outside_care()) {
+      std::string owner = a.owner_id().empty() ? "(none)" : a.owner_id();
+      if (!a.owner_id().empty() && !a.owner_active()) owner += "*";
+      absl::StrAppend(&out, Pad(Cut(a.name(), 32), 32), " ", absl::StrFormat("%-4s ", TierLabel(a.tier())),
+                      Pad(Cut(owner, 14), 14),
+                      absl::StrFormat(" %13s %6s %13s\n", money(a.revenue()), pct(a.churn_probability()),
+                                      money(a.value_at_risk())));
+    }
+  }
+  absl::StrAppend(&out, "\nTrend (each day replayed from the records up to it):\n",
+                  absl::StrFormat("%-10s %8s %13s %20s %9s %9s %10s %13s %13s\n", "as of", "accounts", "revenue",
+                                  "outside care", "churn key", "churn mid", "churn tail", "churn unowned",
+                                  "value at risk"));
+  for (const auto& f : r.trend()) {
+    double key = 0, mid = 0, tail = 0, unowned = 0, var = 0;
+    for (const auto& s : f.segments()) {
+      if (s.segment() == "key") key = s.churn_rate();
+      if (s.segment() == "mid") mid = s.churn_rate();
+      if (s.segment() == "tail") tail = s.churn_rate();
+      if (s.segment() == "unowned") unowned = s.churn_rate();
+      if (s.segment() == "all") var = s.value_at_risk();
+    }
+    absl::StrAppend(&out, absl::StrFormat("%-10s %8d %13s %20s %9s %9s %10s %13s %13s\n", f.as_of(), f.accounts(),
+                                          money(f.revenue()),
+                                          absl::StrCat(money(f.revenue_outside_care()), " (",
+                                                       pct(f.revenue_outside_care_share()), ")"),
+                                          pct(key), pct(mid), pct(tail), pct(unowned), money(var)));
+  }
+  return out;
+}
+
 std::string ToJson(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions opts;

@@ -15,6 +15,9 @@ std::string RenderAccountHealth(const pulse::v1::AccountHealth& health);
 std::string RenderProgressLine(const pulse::v1::SweepProgress& progress);
 std::string RenderSweeps(const pulse::v1::ListSweepsResponse& sweeps);
 std::string RenderUplift(const pulse::v1::UpliftReport& report);
+// The coverage report as text: the summary sentence, then tables by segment,
+// by owner, the largest accounts outside any care model, and the trend.
+std::string RenderCoverage(const pulse::v1::CoverageReport& report);
 // Proto3 JSON with the .proto field names, pretty-printed.
 std::string ToJson(const google::protobuf::Message& message);
 

@@ -18,6 +18,7 @@ constexpr char kIndex[] =
     "\n"
     "GET /metrics  Prometheus metrics (text format 0.0.4)\n"
     "GET /healthz  200 once a sweep has read the CRM, 503 before\n"
+    "GET /coverage the coverage and portfolio report (HTML)\n"
     "\n"
     "The API is gRPC: pulse.v1.RetentionService (use pulsectl).\n";
 // The scrapes and probes are small and rare: a few threads are plenty.
@@ -98,6 +99,20 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerParams p
     res.status = healthy ? 200 : 503;
     res.set_content(healthy ? "ok\n" : "not synced: no sweep has read the CRM yet\n", "text/plain; charset=utf-8");
   });
+  if (self->params.coverage_page) {
+    server.Get("/coverage", [self](const httplib::Request&, httplib::Response& res) {
+      absl::StatusOr<std::string> page = self->params.coverage_page();
+      if (!page.ok()) {
+        res.status = page.status().code() == absl::StatusCode::kFailedPrecondition ? 503 : 500;
+        res.set_content(absl::StrCat(page.status().message(), "\n"), "text/plain; charset=utf-8");
+        return;
+      }
+      // The page holds CRM-provided names: no script may run, whatever it says.
+      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_content(*page, "text/html; charset=utf-8");
+    });
+  }
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kIndex, "text/plain; charset=utf-8");
   });
@@ -125,7 +140,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerParams p
   while (!server.is_running() && !impl->listen_returned.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  LogInfo(kLog, "serving /metrics and /healthz on ", host, ":", bound);
+  LogInfo(kLog, "serving /metrics, /healthz", impl->params.coverage_page ? " and /coverage" : "", " on ", host, ":",
+          bound);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl), bound));
 }
 

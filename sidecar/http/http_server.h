@@ -1,8 +1,11 @@
-// Pulse's HTTP endpoint, next to the gRPC API: Prometheus metrics and a plain
-// health probe for tools that do not speak gRPC. Read-only.
+// Pulse's HTTP endpoint, next to the gRPC API: Prometheus metrics, a plain
+// health probe for tools that do not speak gRPC, and the coverage report for
+// people with a browser. Read-only.
 //
 //   GET /metrics   the registry in the Prometheus text format 0.0.4
 //   GET /healthz   200 "ok" once a sweep has read the CRM, 503 before
+//   GET /coverage  the coverage report as a self-contained HTML page; 503
+//                  before the first sweep (404 when not configured)
 //   GET /          a short plain-text index
 //
 // Other paths are 404; methods other than GET (and HEAD) are 405.
@@ -26,6 +29,10 @@ struct HttpServerParams {
   // Answers GET /healthz: true = 200, false = 503. Called on the server's
   // threads, so it must be thread-safe. Empty = always healthy.
   std::function<bool()> healthy;
+  // Answers GET /coverage with an HTML page. FailedPrecondition (no sweep
+  // yet) is a 503, any other error a 500, both with the message as text.
+  // Called on the server's threads, so it must be thread-safe. Empty = 404.
+  std::function<absl::StatusOr<std::string>()> coverage_page;
 };
 
 // Serves on its own threads from Start() until Stop() or destruction.

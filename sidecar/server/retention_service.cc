@@ -152,6 +152,38 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
   pulse::v1::RunSweepResponse message_;
 };
 
+void FillSegment(const SegmentFigures& s, pulse::v1::CoverageSegment* out) {
+  out->set_segment(s.segment);
+  out->set_accounts(s.accounts);
+  out->set_revenue(s.revenue);
+  out->set_revenue_share(s.revenue_share);
+  out->set_accounts_without_active_owner(s.accounts_without_active_owner);
+  out->set_without_active_owner_share(s.without_active_owner_share);
+  out->set_churn_base(s.churn_base);
+  out->set_churned(s.churned);
+  out->set_churn_rate(s.churn_rate);
+  out->set_contacted(s.contacted);
+  out->set_contacted_share(s.contacted_share);
+  out->set_accounts_with_two_way_contact(s.accounts_with_two_way_contact);
+  out->set_median_days_since_two_way_contact(s.median_days_since_two_way_contact);
+  out->set_open_complaints(s.open_complaints);
+  out->set_accounts_at_risk(s.accounts_at_risk);
+  out->set_value_at_risk(s.value_at_risk);
+  out->set_accounts_outside_care(s.accounts_outside_care);
+  out->set_revenue_outside_care(s.revenue_outside_care);
+}
+
+void FillFigures(const CoverageFigures& f, pulse::v1::CoverageFigures* out) {
+  out->set_as_of(FormatIsoDay(f.as_of));
+  out->set_accounts(f.accounts);
+  out->set_revenue(f.revenue);
+  out->set_accounts_outside_care(f.accounts_outside_care);
+  out->set_accounts_outside_care_share(f.accounts_outside_care_share);
+  out->set_revenue_outside_care(f.revenue_outside_care);
+  out->set_revenue_outside_care_share(f.revenue_outside_care_share);
+  for (const SegmentFigures& s : f.segments) FillSegment(s, out->add_segments());
+}
+
 grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* context, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
@@ -164,6 +196,49 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(status.code())),
                       Redact(std::string(status.message())));
+}
+
+absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageReport* out) {
+  std::shared_ptr<const SweepSnapshot> snap = sweeper.Latest();
+  if (snap == nullptr) return NoSweepYet();
+  const CoverageReport& r = snap->coverage;
+  out->set_sweep_id(snap->sweep_id);
+  out->set_as_of(FormatIsoDay(snap->as_of));
+  out->set_summary(r.summary);
+  out->set_currency(r.currency);
+  out->set_period_days(r.period_days);
+  out->set_contact_window_days(r.contact_window_days);
+  out->set_at_risk_probability(r.at_risk_probability);
+  out->set_activities_available(r.activities_available);
+  FillFigures(r.current, out->mutable_current());
+  for (const OwnerFigures& o : r.owners) {
+    auto* owner = out->add_owners();
+    owner->set_user_id(o.user_id);
+    owner->set_name(o.name);
+    owner->set_active(o.active);
+    owner->set_pool(o.pool);
+    owner->set_accounts(o.accounts);
+    owner->set_revenue(o.revenue);
+    owner->set_accounts_at_risk(o.accounts_at_risk);
+    owner->set_value_at_risk(o.value_at_risk);
+    owner->set_open_tasks(o.open_tasks);
+    owner->set_weekly_capacity(o.weekly_capacity);
+    owner->set_tasks_this_week(o.tasks_this_week);
+    owner->set_capacity_used(o.capacity_used);
+  }
+  for (const CoverageFigures& f : r.trend) FillFigures(f, out->add_trend());
+  for (const UncoveredAccount& a : r.largest_outside_care) {
+    auto* account = out->add_largest_outside_care();
+    account->set_account_id(a.account_id);
+    account->set_name(a.name);
+    account->set_tier(ToProto(a.tier));
+    account->set_owner_id(a.owner_id);
+    account->set_owner_active(a.owner_active);
+    account->set_revenue(a.revenue);
+    account->set_churn_probability(a.churn_probability);
+    account->set_value_at_risk(a.value_at_risk);
+  }
+  return absl::OkStatus();
 }
 
 grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RetentionServiceImpl::RunSweep(
@@ -407,6 +482,11 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::GetUpliftReport(grpc::CallbackSe
   return Respond(context, DoGetUpliftReport(*request, response));
 }
 
+absl::Status RetentionServiceImpl::DoGetCoverageReport(const pulse::v1::GetCoverageReportRequest& request,
+                                                       pulse::v1::CoverageReport* response) const {
+  return LatestCoverageReport(*sweeper_, response);
+}
+
 grpc::ServerUnaryReactor* RetentionServiceImpl::ListContactQueue(grpc::CallbackServerContext* context,
                                                                  const pulse::v1::ListContactQueueRequest* request,
                                                                  pulse::v1::ListContactQueueResponse* response) {
@@ -423,6 +503,12 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::ListSweeps(grpc::CallbackServerC
                                                            const pulse::v1::ListSweepsRequest* request,
                                                            pulse::v1::ListSweepsResponse* response) {
   return Respond(context, DoListSweeps(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::GetCoverageReport(grpc::CallbackServerContext* context,
+                                                                  const pulse::v1::GetCoverageReportRequest* request,
+                                                                  pulse::v1::CoverageReport* response) {
+  return Respond(context, DoGetCoverageReport(*request, response));
 }
 
 }  // namespace pulse

@@ -15,6 +15,11 @@ namespace pulse {
 // The one place where absl::Status becomes grpc::Status.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// The latest sweep's coverage report as the API's message: what
+// GetCoverageReport answers and pulsed's /coverage page shows.
+// FailedPrecondition before the first sweep has finished.
+absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageReport* out);
+
 class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackService {
  public:
   // Both must outlive the service.
@@ -34,6 +39,9 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   grpc::ServerUnaryReactor* GetUpliftReport(grpc::CallbackServerContext* context,
                                             const pulse::v1::GetUpliftReportRequest* request,
                                             pulse::v1::UpliftReport* response) override;
+  grpc::ServerUnaryReactor* GetCoverageReport(grpc::CallbackServerContext* context,
+                                              const pulse::v1::GetCoverageReportRequest* request,
+                                              pulse::v1::CoverageReport* response) override;
 
   // The handlers' logic, callable without gRPC (tests, CLI).
   absl::Status DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
@@ -43,6 +51,8 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   absl::Status DoListSweeps(const pulse::v1::ListSweepsRequest& request, pulse::v1::ListSweepsResponse* response) const;
   absl::Status DoGetUpliftReport(const pulse::v1::GetUpliftReportRequest& request,
                                  pulse::v1::UpliftReport* response) const;
+  absl::Status DoGetCoverageReport(const pulse::v1::GetCoverageReportRequest& request,
+                                   pulse::v1::CoverageReport* response) const;
 
  private:
   Sweeper* sweeper_;

@@ -503,6 +503,16 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   for (size_t i = 0; i < plan.queue.size(); ++i) {
     snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
   }
+  // The coverage report: this portfolio and plan, and earlier periods
+  // replayed from the same records (nothing after each day is seen).
+  if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
+  const CoverageParams coverage_params = CoverageParamsFrom(config_.engine);
+  pass.Phase(pulse::v1::SWEEP_PHASE_PLAN, absl::StrCat("coverage report, replaying ", coverage_params.trend_periods,
+                                                       " earlier periods"));
+  CoverageWork work;
+  work.plan = &plan;
+  work.recent_tasks = plan_params.recent_tasks;
+  snapshot->coverage = BuildCoverageReport(*data, config_.engine, portfolio, work, coverage_params);
 
   if (!request.dry_run) {
     // 4. Record the decisions (both arms), then the intents in the outbox,

@@ -19,6 +19,7 @@
 #include "sidecar/engine/assessment.h"
 #include "sidecar/engine/planner.h"
 #include "sidecar/engine/uplift.h"
+#include "sidecar/report/coverage.h"
 #include "sidecar/store/store.h"
 
 namespace pulse {
@@ -44,6 +45,8 @@ struct SweepSnapshot {
   pulse::v1::SweepReport report;
   // Queue rank (1-based) by account id, for GetAccountHealth.
   absl::flat_hash_map<std::string, int> rank;
+  // The coverage and portfolio report of this sweep, trend included.
+  CoverageReport coverage;
 };
 
 using SweepProgressCallback = std::function<void(const pulse::v1::SweepProgress&)>;

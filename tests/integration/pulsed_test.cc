@@ -322,6 +322,8 @@ TEST_F(PulsedTest, SweepCommandPrintsReportRejectedRowsAndQueue) {
   ASSERT_EQ(code, 0) << out << ReadFile(dir_ / "sweep.log");
   EXPECT_THAT(out, HasSubstr(absl::StrCat("orders.csv:", bad_line, ": ")));
   EXPECT_THAT(out, HasSubstr("Top of the contact queue"));
+  EXPECT_THAT(out, HasSubstr("Coverage: EUR "));
+  EXPECT_THAT(out, HasSubstr("outside any care model"));
   EXPECT_THAT(out, HasSubstr("Tasks go to: "));
   EXPECT_GT(TaskKeys(dir_ / "tasks.csv").size(), 0u);
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,7 @@ namespace pulse::testing {
 struct HttpResponse {
   int status = 0;
   std::string content_type;
+  std::map<std::string, std::string> headers;  // by lower-case name
   std::string body;
 };
 
@@ -63,9 +65,9 @@ inline std::optional<HttpResponse> HttpRequest(int port, const std::string& meth
   for (size_t i = 1; i < lines.size(); ++i) {
     const size_t colon = lines[i].find(':');
     if (colon == std::string::npos) continue;
-    if (absl::AsciiStrToLower(lines[i].substr(0, colon)) == "content-type") {
-      out.content_type = std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-    }
+    const std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
+    out.headers[name] = std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
+    if (name == "content-type") out.content_type = out.headers[name];
   }
   out.body = raw.substr(header_end + 4);
   return out;

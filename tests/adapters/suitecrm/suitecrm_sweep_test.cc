@@ -49,6 +49,8 @@ class SuiteCrmSweepTest : public ::testing::Test {
     store_ = std::move(*store);
     config_.store_path = ":memory:";
     config_.engine.contact.pool_user_ids = {"u-desk"};
+    // Every planned task is written: no holdout in these tests.
+    config_.engine.contact.holdout_share = {{"key", 0}, {"mid", 0}, {"tail", 0}};
 
     SuiteCrmOptions o;
     o.base_url = crm_.BaseUrl();

@@ -121,5 +121,48 @@ TEST(SplitHostPort, Forms) {
   }
 }
 
+TEST_F(HttpServerTest, CoverageIsNotFoundWhenNoPageIsConfigured) {
+  auto res = HttpGet(server_->port(), "/coverage");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 404);
+}
+
+TEST(HttpCoverageTest, CoveragePageIs503BeforeTheFirstSweepThenHtmlUnderAStrictPolicy) {
+  std::atomic<int> state{0};  // 0: no sweep yet, 1: a page, 2: a broken store
+  HttpServerParams params;
+  params.listen = "127.0.0.1:0";
+  params.coverage_page = [&state]() -> absl::StatusOr<std::string> {
+    if (state.load() == 0) return absl::FailedPreconditionError("no sweep has finished yet");
+    if (state.load() == 2) return absl::InternalError("the store is unreadable");
+    return std::string("<!DOCTYPE html>\n<p>coverage</p>\n");
+  };
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(params);
+  ASSERT_THAT(server, IsOk());
+  const int port = (*server)->port();
+
+  auto before = HttpGet(port, "/coverage");
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->status, 503);
+  EXPECT_THAT(before->body, HasSubstr("no sweep has finished yet"));
+
+  state = 1;
+  auto page = HttpGet(port, "/coverage");
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(page->headers["content-security-policy"], "default-src 'none'; style-src 'unsafe-inline'");
+  EXPECT_EQ(page->headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(page->body, "<!DOCTYPE html>\n<p>coverage</p>\n");
+  auto refused = HttpRequest(port, "POST", "/coverage");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 405) << "read-only";
+
+  state = 2;
+  auto broken = HttpGet(port, "/coverage");
+  ASSERT_TRUE(broken.has_value());
+  EXPECT_EQ(broken->status, 500);
+  EXPECT_THAT(broken->body, HasSubstr("the store is unreadable"));
+}
+
 }  // namespace
 }  // namespace pulse

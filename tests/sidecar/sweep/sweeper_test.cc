@@ -1,5 +1,6 @@
 #include "sidecar/sweep/sweeper.h"
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -166,6 +167,32 @@ TEST_F(SweeperTest, ADryRunRecordsNoHoldoutAssignmentOrDecision) {
   PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> decisions,
                              store_->ContactDecisionsSince(absl::InfinitePast()));
   EXPECT_TRUE(decisions.empty());
+}
+
+TEST_F(SweeperTest, SnapshotCarriesTheCoverageReport) {
+  auto first = Sweep();
+  ASSERT_THAT(first, IsOk());
+  auto open_tasks = [this]() {
+    std::map<std::string, int64_t> out;
+    for (const OwnerFigures& o : sweeper_->Latest()->coverage.owners) out[o.user_id] = o.open_tasks;
+    return out;
+  };
+  const CoverageReport& c = sweeper_->Latest()->coverage;
+  EXPECT_EQ(c.current.accounts, first->accounts_scored());
+  const SegmentFigures* all = c.current.Segment(kSegmentAll);
+  ASSERT_NE(all, nullptr);
+  EXPECT_EQ(all->accounts_at_risk, first->accounts_at_risk());
+  EXPECT_DOUBLE_EQ(all->value_at_risk, first->value_at_risk());
+  // stopped1 and stopped3 have no owner; orphaned's owner is inactive.
+  EXPECT_EQ(c.current.Segment(kSegmentUnowned)->accounts, 3);
+  EXPECT_EQ(c.trend.size(), 5u) << "four earlier quarters and now";
+  EXPECT_EQ(c.trend.back().as_of, c.current.as_of);
+  // This sweep's tasks: stopped0 and stopped2 to u1, the other three to the pool.
+  using Open = std::map<std::string, int64_t>;
+  EXPECT_EQ(open_tasks(), (Open{{"cs-1", 3}, {"gone", 0}, {"u1", 2}}));
+  // A second sweep plans nothing new: the same tasks, now read from the ledger.
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(open_tasks(), (Open{{"cs-1", 3}, {"gone", 0}, {"u1", 2}}));
 }
 
 TEST_F(SweeperTest, CrmDownDuringWritesLosesNothing) {
