@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "sidecar/common/failpoint.h"
 #include "sidecar/common/logging.h"
 #include "sidecar/common/metrics.h"
 #include "sidecar/common/time_util.h"
@@ -335,7 +336,10 @@ void Sweeper::Deliver(Pass& pass) {
   for (const TaskRecord& t : *due) {
     if (cancel_.load()) break;
     const absl::Time write_started = absl::Now();
+    Failpoint("deliver.before_crm_write");
     absl::StatusOr<TaskWriteResult> written = adapter_->WriteTask(t.request);
+    // The CRM has the task (or said no); the store does not know yet.
+    Failpoint("deliver.after_crm_write");
     const absl::Time now = absl::Now();
     if (pass.metrics != nullptr) {
       pass.metrics->CrmRequest(adapter_->Name(), "write_task", written.status(), now - write_started);
@@ -346,6 +350,7 @@ void Sweeper::Deliver(Pass& pass) {
         pass.report.add_warnings(absl::StrCat("task ", t.request.key, " written but not marked: ", s.message()));
         continue;
       }
+      Failpoint("deliver.after_mark_delivered");
       pass.report.set_tasks_created(pass.report.tasks_created() + 1);
       continue;
     }
@@ -538,6 +543,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
       decisions.push_back(std::move(d));
     }
     if (absl::StatusOr<int> n = store_->AddContactDecisions(decisions); !n.ok()) return finish(n.status());
+    Failpoint("sweep.after_decisions");
     std::vector<TaskRecord> intents;
     for (const QueueItem& item : plan.queue) {
       if (item.status != PlanStatus::kTaskPlanned) continue;
@@ -560,6 +566,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
     }
     absl::StatusOr<int> added = store_->AddTasks(intents);
     if (!added.ok()) return finish(added.status());
+    Failpoint("sweep.after_outbox");
     std::vector<AccountSnapshot> snapshots;
     snapshots.reserve(data->accounts.size());
     absl::flat_hash_map<std::string, std::vector<std::string>> contacts;
