@@ -29,6 +29,7 @@
 #include "sidecar/common/metrics.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/config/config.h"
+#include "sidecar/cli/demo_simulation.h"
 #include "sidecar/demo/demo_data.h"
 #include "sidecar/engine/scorer.h"
 #include "sidecar/http/http_server.h"
@@ -47,7 +48,7 @@ Usage:
       endpoint (/metrics, /healthz, /coverage) unless http_listen is empty.
   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
       Run one sweep, print its report and the top N of the contact queue (default 15).
-  pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
+  pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force] [--simulate-weeks W]
       Write a realistic synthetic B2B CRM as CSV files and a ready pulse.yaml into DIR.
   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
       Score a CSV folder as of a day, without a server; CSV on stdout.
@@ -192,7 +193,8 @@ int Sweep(const std::vector<std::string>& argv) {
 }
 
 int Demo(const std::vector<std::string>& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {"out", "accounts", "seed", "end-date"}, {"force"});
+  absl::StatusOr<Args> args =
+      Args::Parse(argv, {"out", "accounts", "seed", "end-date", "simulate-weeks"}, {"force"});
   if (!args.ok()) return Usage(std::string(args.status().message()));
   auto out = args->Get("out");
   if (!out.has_value()) return Usage("--out DIR is required");
@@ -200,6 +202,8 @@ int Demo(const std::vector<std::string>& argv) {
   if (!accounts.ok()) return Usage(std::string(accounts.status().message()));
   absl::StatusOr<int64_t> seed = args->GetInt("seed", 1, 0, INT64_MAX);
   if (!seed.ok()) return Usage(std::string(seed.status().message()));
+  absl::StatusOr<int64_t> weeks = args->GetInt("simulate-weeks", 0, 0, 104);
+  if (!weeks.ok()) return Usage(std::string(weeks.status().message()));
   DemoParams params;
   params.accounts = static_cast<int>(*accounts);
   params.seed = static_cast<uint64_t>(*seed);
@@ -235,6 +239,24 @@ int Demo(const std::vector<std::string>& argv) {
   std::vector<std::string> scenarios;
   for (const auto& [name, n] : summary->accounts_by_scenario) scenarios.push_back(absl::StrCat(name, " ", n));
   std::cout << "Scenarios (ground truth in demo_truth.csv): " << absl::StrJoin(scenarios, ", ") << "\n";
+  if (*weeks > 0) {
+    // Start from a clean store: the simulation's decisions are its history.
+    std::filesystem::remove(std::filesystem::path(*out) / "pulse.db");
+    std::filesystem::remove(std::filesystem::path(*out) / "tasks.csv");
+    ContactSimulationParams sim;
+    sim.weeks = static_cast<int>(*weeks);
+    const absl::Time s0 = absl::Now();
+    absl::StatusOr<ContactSimulationSummary> simulated = SimulateContactEffect(params, *out, sim);
+    if (!simulated.ok()) return Fail(simulated.status());
+    std::cout << absl::StrFormat(
+        "Simulated %d weekly sweeps in %.1f s: %d tasks written, %d withheld from the holdout; of %d truly leaving "
+        "accounts that got a task, %d were saved (true effects: ",
+        simulated->sweeps, absl::ToDoubleSeconds(absl::Now() - s0), simulated->tasks, simulated->held_out,
+        simulated->leaving_treated, simulated->saved);
+    std::vector<std::string> effects;
+    for (const auto& [action, p] : sim.true_effect) effects.push_back(absl::StrFormat("%s %.2f", action, p));
+    std::cout << absl::StrJoin(effects, ", ") << ").\nAfter the next sweep: pulsectl uplift\n";
+  }
   std::cout << "Config: " << config_path << "\nNext: pulsed sweep --config " << config_path << "\n";
   return 0;
 }

@@ -12,6 +12,7 @@
 #define PULSE_SIDECAR_DEMO_DEMO_DATA_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -140,8 +141,11 @@ const std::vector<std::string>& DemoDatasetFiles();
 // InvalidArgument for bad params; FailedPrecondition when `dir` already holds
 // users.csv and `overwrite` is false; Internal when a file cannot be created
 // or written (the message names it and the system's reason).
+// `transform`, when set, may change each account's records before they are
+// written (the contact-effect simulation uses it).
+using DemoAccountTransform = std::function<void(DemoAccountRecords*)>;
 absl::StatusOr<DemoSummary> WriteDemoDataset(const DemoParams& params, const std::string& dir,
-                                             bool overwrite);
+                                             bool overwrite, const DemoAccountTransform& transform = {});
 
 }  // namespace pulse
 

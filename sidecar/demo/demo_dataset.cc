@@ -186,8 +186,8 @@ class CsvFile {
 // Streams the generated records into the ten files.
 class DatasetSink : public DemoRecordSink {
  public:
-  DatasetSink(std::vector<std::unique_ptr<CsvFile>>* files, DemoSummary* summary)
-      : f_(*files), summary_(summary) {}
+  DatasetSink(std::vector<std::unique_ptr<CsvFile>>* files, DemoSummary* summary, const DemoAccountTransform* transform)
+      : f_(*files), summary_(summary), transform_(transform) {}
 
   absl::Status AddUsers(const std::vector<User>& users, const std::vector<std::string>& pool_user_ids,
                         const std::string& departed_user_id) override {
@@ -207,6 +207,7 @@ class DatasetSink : public DemoRecordSink {
   }
 
   absl::Status AddAccount(DemoAccountRecords* records) override {
+    if (*transform_) (*transform_)(records);
     const DemoAccountRecords& r = *records;
     const Account& a = r.account;
     ++summary_->accounts_by_scenario[std::string(DemoScenarioName(r.truth.scenario))];
@@ -288,6 +289,7 @@ class DatasetSink : public DemoRecordSink {
  private:
   std::vector<std::unique_ptr<CsvFile>>& f_;
   DemoSummary* summary_;
+  const DemoAccountTransform* transform_;
 };
 
 }  // namespace
@@ -302,7 +304,7 @@ const std::vector<std::string>& DemoDatasetFiles() {
 }
 
 absl::StatusOr<DemoSummary> WriteDemoDataset(const DemoParams& params, const std::string& dir,
-                                             bool overwrite) {
+                                             bool overwrite, const DemoAccountTransform& transform) {
   // Refuse bad parameters before touching the disk.
   if (absl::Status s = ValidateDemoParams(params); !s.ok()) return s;
   if (dir.empty()) return absl::InvalidArgumentError("demo data directory is empty");
@@ -323,7 +325,7 @@ absl::StatusOr<DemoSummary> WriteDemoDataset(const DemoParams& params, const std
   }
   DemoSummary summary;
   summary.dir = dir;
-  DatasetSink sink(&files, &summary);
+  DatasetSink sink(&files, &summary, &transform);
   if (absl::Status s = StreamDemoData(params, &sink); !s.ok()) return s;
   for (auto& f : files) {
     if (absl::Status s = f->Finish(); !s.ok()) {

@@ -243,7 +243,11 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
       case PlanStatus::kDeferredCapacity: ++plan.deferred_capacity; break;
       case PlanStatus::kUnassigned: ++plan.unassigned; break;
       case PlanStatus::kSuppressed: ++plan.suppressed; break;
-      case PlanStatus::kHoldout: ++plan.holdout; break;
+      case PlanStatus::kHoldout:
+        // Withheld now; one withheld earlier and still in its cooldown is
+        // neither planned nor new, and not counted.
+        if (item.held_out_now) ++plan.holdout;
+        break;
     }
     plan.queue.push_back(std::move(item));
   }

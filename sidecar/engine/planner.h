@@ -67,7 +67,7 @@ struct ContactPlan {
   int64_t deferred_capacity = 0;
   int64_t unassigned = 0;
   int64_t suppressed = 0;
-  int64_t holdout = 0;
+  int64_t holdout = 0;  // decisions withheld in this plan
   // Weekly capacity and tasks counted against it, per assignee.
   struct Load {
     int capacity = 0;

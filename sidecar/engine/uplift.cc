@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
 
 namespace pulse {
 namespace {
@@ -136,6 +137,17 @@ UpliftReport ComputeUplift(const std::vector<ContactDecision>& decisions, const 
     report.effectiveness.push_back(e);
   }
   return report;
+}
+
+std::string UpliftSummary(const UpliftReport& report) {
+  if (report.cells.empty()) return "";
+  const UpliftCell& total = report.cells.back();
+  if (!total.comparable) return "";
+  return absl::StrFormat(
+      "ordered again within %d days: %.0f%% of %d decisions with a task vs %.0f%% of %d held out: %+.1f points "
+      "(95%% interval %+.1f to %+.1f)",
+      report.horizon_days, 100 * total.treated.OrderRate(), total.treated.decisions, 100 * total.holdout.OrderRate(),
+      total.holdout.decisions, 100 * total.effect, 100 * total.effect_ci.low, 100 * total.effect_ci.high);
 }
 
 double HoldoutDraw(absl::string_view salt, absl::string_view account_id) {

@@ -505,6 +505,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   report.set_tasks_skipped_open(plan.already_open);
   report.set_tasks_deferred_capacity(plan.deferred_capacity);
   report.set_tasks_held_out(plan.holdout);
+  report.set_uplift_summary(UpliftSummary(snapshot->uplift));
   for (size_t i = 0; i < plan.queue.size(); ++i) {
     snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
   }
@@ -651,6 +652,7 @@ std::string FormatSweepReport(const pulse::v1::SweepReport& r) {
                             r.tasks_planned(), r.tasks_created(), r.tasks_skipped_open(), r.tasks_deferred_capacity(),
                             r.tasks_held_out(), r.tasks_failed(), r.tasks_pending()));
   if (!r.task_destination().empty() && !r.dry_run()) absl::StrAppend(&out, "Tasks go to: ", r.task_destination(), "\n");
+  if (!r.uplift_summary().empty()) absl::StrAppend(&out, "Measured effect (pulsectl uplift): ", r.uplift_summary(), "\n");
   for (const auto& w : r.warnings()) absl::StrAppend(&out, "Warning: ", w, "\n");
   return out;
 }
