@@ -102,7 +102,14 @@ struct SourceMark {
   std::string since;
   std::vector<int64_t> ids;  // sorted, unique
   int64_t reconciled = 0;    // unix seconds
+  // The records already returned whose write_date is within the overlap of
+  // `since`: the next read sees them again and skips those unchanged.
+  std::map<int64_t, std::string> recent;
 };
+
+// Beyond this many, `recent` is dropped: the overlap is then re-read whole,
+// which is correct, only slower (a bulk import shares one write_date).
+constexpr size_t kMaxRecent = 20000;
 using Marks = std::map<std::string, SourceMark>;
 
 std::string EncodeIds(const std::vector<int64_t>& ids) {
@@ -133,7 +140,9 @@ std::vector<int64_t> DecodeIds(absl::string_view s) {
 std::string EncodeMarks(const Marks& marks) {
   Json j = Json::object();
   for (const auto& [model, m] : marks) {
-    j[model] = {{"since", m.since}, {"ids", EncodeIds(m.ids)}, {"reconciled", m.reconciled}};
+    Json recent = Json::object();
+    for (const auto& [id, write_date] : m.recent) recent[absl::StrCat(id)] = write_date;
+    j[model] = {{"since", m.since}, {"ids", EncodeIds(m.ids)}, {"reconciled", m.reconciled}, {"recent", recent}};
   }
   return j.dump();
 }
@@ -151,6 +160,12 @@ Marks DecodeMarks(const std::string& s) {
     m.since = Str(v, "since");
     m.ids = DecodeIds(Str(v, "ids"));
     if (auto r = v.find("reconciled"); r != v.end() && r->is_number_integer()) m.reconciled = r->get<int64_t>();
+    if (auto r = v.find("recent"); r != v.end() && r->is_object()) {
+      for (auto e = r->begin(); e != r->end(); ++e) {
+        int64_t id = 0;
+        if (absl::SimpleAtoi(e.key(), &id) && e.value().is_string()) m.recent[id] = e.value().get<std::string>();
+      }
+    }
     marks[it.key()] = std::move(m);
   }
   return marks;
@@ -171,6 +186,7 @@ struct SourceRead {
   bool first = false;         // no earlier watermark: everything was read
   bool broken = false;        // a page was unusable: keep the watermark
   std::string newest;         // the newest write_date seen
+  std::map<int64_t, std::string> seen;  // id -> write_date of every record read, skipped ones too
 };
 
 std::string SourceName(const std::string& model) { return absl::StrCat("odoo ", model); }
@@ -330,6 +346,11 @@ absl::StatusOr<SourceRead> OdooAdapter::ReadSource(const Source& source, const S
       if (!seen.insert(id.get<int64_t>()).second) continue;  // shifted into this page by a change
       const std::string write_date = Str(record, "write_date");
       if (write_date > read.newest) read.newest = write_date;
+      read.seen[id.get<int64_t>()] = write_date;
+      if (!read.first && mark != nullptr) {
+        auto r = mark->recent.find(id.get<int64_t>());
+        if (r != mark->recent.end() && r->second == write_date) continue;  // returned last time, unchanged
+      }
       read.records.push_back(std::move(record));
     }
     *progress += static_cast<int64_t>(page->size());
@@ -373,6 +394,19 @@ absl::StatusOr<SourceMark> OdooAdapter::NextMark(const Source& source, const Sou
   if (mark != nullptr && !read.first) next = *mark;
   if (read.broken) return next;  // nothing moves past a page that was not read
   if (read.newest > next.since) next.since = read.newest;
+  absl::Time since;
+  std::string err;
+  if (absl::ParseTime(kOdooTime, next.since, absl::UTCTimeZone(), &since, &err)) {
+    const std::string window = FormatOdooTime(since - options_.overlap);
+    std::map<int64_t, std::string> recent;
+    const std::map<int64_t, std::string>* sources[] = {&next.recent, &read.seen};
+    for (const std::map<int64_t, std::string>* from : sources) {
+      for (const auto& [id, write_date] : *from) {
+        if (write_date >= window) recent[id] = write_date;
+      }
+    }
+    next.recent = recent.size() <= kMaxRecent ? std::move(recent) : std::map<int64_t, std::string>();
+  }
   if (options_.reconcile_every <= absl::ZeroDuration()) {
     next.ids.clear();
     return next;
