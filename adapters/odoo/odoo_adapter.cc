@@ -349,7 +349,10 @@ absl::StatusOr<SourceRead> OdooAdapter::ReadSource(const Source& source, const S
       read.seen[id.get<int64_t>()] = write_date;
       if (!read.first && mark != nullptr) {
         auto r = mark->recent.find(id.get<int64_t>());
-        if (r != mark->recent.end() && r->second == write_date) continue;  // returned last time, unchanged
+        // Returned last time and unchanged. write_date has whole seconds, so
+        // a record of the newest second seen may have changed again within
+        // it: those are always returned again.
+        if (r != mark->recent.end() && r->second == write_date && write_date < mark->since) continue;
       }
       read.records.push_back(std::move(record));
     }

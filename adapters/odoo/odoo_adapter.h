@@ -26,7 +26,10 @@
 // Reads are incremental by write_date (UTC), paged with limit/offset ordered
 // by id, from the previous watermark minus `overlap` (write_date is the start
 // of the writing transaction, so a slow transaction can commit older dates
-// after newer ones); a record read twice is returned once. Archived records
+// after newer ones). A record is returned once per read; one returned by the
+// previous read and unchanged since is not returned again, unless it is of
+// the newest second that read saw (write_date has whole seconds, so it may
+// have changed again within that second). Archived records
 // are read too (context active_test = false). The first read is a full
 // snapshot. Deletions: every `reconcile_every` the ids that still exist are
 // listed (`search`, ids only) and the ones gone since are reported deleted.
