@@ -749,6 +749,26 @@ absl::StatusOr<absl::flat_hash_map<int64_t, int64_t>> OdooAdapter::UserPartners(
 absl::StatusOr<int64_t> OdooAdapter::ExternalIdTarget(const std::string& module, const std::string& name) {
   absl::StatusOr<Json> rows = SearchRead(
       "ir.model.data", Json::array({Term("module", "=", module), Term("name", "=", name)}), {"res_id"}, false);
+  if (rows.status().code() == absl::StatusCode::kPermissionDenied && module == "mail") {
+    // A user who may not read external ids: the standard activity types by
+    // their English names.
+    const char* english = name == "mail_activity_data_call"      ? "Call"
+                          : name == "mail_activity_data_meeting" ? "Meeting"
+                                                                 : "Email";
+    Call call;
+    call.model = "mail.activity.type";
+    call.method = "search_read";
+    call.args = {{"domain", Json::array({Term("name", "=", english)})}};
+    call.kwargs = {{"fields", Json::array({"id"})}, {"limit", 1}, {"order", "id asc"}};
+    call.context = {{"lang", "en_US"}};
+    rows = rpc_.Execute(call);
+    if (!rows.ok()) return rows.status();
+    return rows->is_array() && !rows->empty() ? (*rows)[0]["id"].get<int64_t>() : 0;
+  }
+  if (rows.status().code() == absl::StatusCode::kPermissionDenied && module == "pulse") {
+    external_ids_refused_ = true;  // the key in the note finds the task
+    return 0;
+  }
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return 0;
   const Json& res_id = Field((*rows)[0], "res_id");
@@ -924,9 +944,11 @@ std::string TaskExternalName(absl::string_view key) {
 }
 
 absl::StatusOr<std::string> OdooAdapter::FindTask(const std::string& key, int64_t partner_id) {
-  absl::StatusOr<int64_t> by_external_id = ExternalIdTarget("pulse", TaskExternalName(key));
-  if (!by_external_id.ok()) return by_external_id.status();
-  if (*by_external_id > 0) return absl::StrCat(*by_external_id);
+  if (!external_ids_refused_) {
+    absl::StatusOr<int64_t> by_external_id = ExternalIdTarget("pulse", TaskExternalName(key));
+    if (!by_external_id.ok()) return by_external_id.status();
+    if (*by_external_id > 0) return absl::StrCat(*by_external_id);
+  }
   const std::string needle = EscapeHtml(key);
   // Open (or, Odoo 18+, done and archived) activities on the partner.
   absl::StatusOr<Json> activities =

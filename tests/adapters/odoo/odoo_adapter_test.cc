@@ -550,6 +550,24 @@ TEST_P(OdooAdapterTest, WithoutTheRightToCreateExternalIdsTheNoteStillFindsTheTa
   EXPECT_EQ(odoo_.Calls("mail.activity", "create"), 1);
 }
 
+TEST_P(OdooAdapterTest, WithoutTheRightToReadExternalIdsTasksAreStillWrittenOnce) {
+  auto adapter = Adapter();
+  OdooFault fault;
+  fault.kind = OdooFault::Kind::kAccessError;
+  fault.model = "ir.model.data";
+  fault.times = 1000;
+  odoo_.AddFault(fault);
+  const std::string key = "pulse:acme:no_read:2025-W48";
+  PULSE_ASSERT_OK_AND_ASSIGN(TaskWriteResult first, adapter->WriteTask(Task(key, seeded_.acme, seeded_.alice)));
+  EXPECT_FALSE(first.already_existed);
+  std::vector<Json> activities = odoo_.All("mail.activity");
+  ASSERT_EQ(activities.size(), 1u);
+  EXPECT_EQ(activities[0]["activity_type_id"], odoo_.Ref("mail.mail_activity_data_call")) << "found by its name";
+  PULSE_ASSERT_OK_AND_ASSIGN(TaskWriteResult again, adapter->WriteTask(Task(key, seeded_.acme, seeded_.alice)));
+  EXPECT_TRUE(again.already_existed);
+  EXPECT_EQ(odoo_.Calls("mail.activity", "create"), 1);
+}
+
 TEST_P(OdooAdapterTest, ADoneTaskIsNotWrittenAgain) {
   auto adapter = Adapter();
   const std::string key = "pulse:acme:call_stopped:2025-W48";
