@@ -70,9 +70,7 @@ absl::Status OdooError(absl::string_view what, const Json& error, int http_statu
 }
 
 OdooRpc::OdooRpc(const OdooOptions& options, std::unique_ptr<http::HttpClient> http)
-    : options_(options), http_(std::move(http)), api_(options.api) {
-  if (api_ != OdooApi::kAuto) api_ = options.api;
-}
+    : options_(options), http_(std::move(http)), api_(options.api) {}
 
 absl::StatusOr<http::Response> OdooRpc::Post(const std::string& path, const Json& body, bool idempotent,
                                              bool bearer, absl::string_view what) {

@@ -449,6 +449,23 @@ TEST_P(OdooAdapterTest, OutagesAndRateLimitsAreRetried) {
   EXPECT_THAT(adapter->ReadUsers(ReadParams()), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("res.users")));
 }
 
+TEST_P(OdooAdapterTest, AReadWithoutAnswerIsDeadlineExceededAfterItsRetries) {
+  OdooOptions o = Options();
+  o.http.timeout = absl::Milliseconds(300);
+  auto adapter = Adapter(o);
+  ASSERT_THAT(adapter->Ping(), IsOk());
+  OdooFault stall;
+  stall.kind = OdooFault::Kind::kStallAfterWork;
+  stall.model = "res.users";
+  stall.method = "search_read";
+  stall.stall_ms = 600;
+  stall.times = 10;
+  odoo_.AddFault(stall);
+  EXPECT_THAT(adapter->ReadUsers(ReadParams()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("odoo: res.users.search_read")));
+  EXPECT_EQ(odoo_.Calls("res.users", "search_read"), 3) << "a read is safe to repeat";
+}
+
 TEST_P(OdooAdapterTest, AccessErrorsNameTheModelAndMethod) {
   auto adapter = Adapter();
   OdooFault fault;
