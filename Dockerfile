@@ -25,21 +25,45 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPULSE_BUILD_TESTS=
 # ---- runtime -------------------------------------------------------------------------------------------
 FROM debian:12-slim AS runtime
 # Exactly the packages of the shared libraries pulsed and pulsectl load (ldd, then dpkg -S), checked by
-# tests/helm/check_image_deps.sh; libc6, libgcc-s1 and libstdc++6 come with debian:12-slim. Add
-# ca-certificates with the first adapter that calls a CRM over HTTPS.
+# tests/helm/check_image_deps.sh; libc6, libgcc-s1 and libstdc++6 come with debian:12-slim. libcurl and
+# its libraries came with the Odoo adapter, and ca-certificates with it: it calls the CRM over HTTPS.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       ca-certificates \
        libabsl20220623 \
        libbrotli1 \
        libc-ares2 \
+       libcom-err2 \
        libcpp-httplib0.11 \
+       libcurl4 \
+       libffi8 \
+       libgmp10 \
+       libgnutls30 \
        libgrpc++1.51 \
        libgrpc29 \
+       libgssapi-krb5-2 \
+       libhogweed6 \
+       libidn2-0 \
+       libk5crypto3 \
+       libkeyutils1 \
+       libkrb5-3 \
+       libkrb5support0 \
+       libldap-2.5-0 \
+       libnettle8 \
+       libnghttp2-14 \
+       libp11-kit0 \
        libprotobuf32 \
+       libpsl5 \
        libre2-9 \
+       librtmp1 \
+       libsasl2-2 \
        libsqlite3-0 \
+       libssh2-1 \
        libssl3 \
+       libtasn1-6 \
+       libunistring2 \
        libyaml-cpp0.7 \
+       libzstd1 \
        zlib1g \
     && rm -rf /var/lib/apt/lists/*
 # A fixed numeric non-root user: the chart's securityContext uses the same ids (10001).
