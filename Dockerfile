@@ -26,7 +26,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPULSE_BUILD_TESTS=
 FROM debian:12-slim AS runtime
 # Exactly the packages of the shared libraries pulsed and pulsectl load (ldd, then dpkg -S), checked by
 # tests/helm/check_image_deps.sh; libc6, libgcc-s1 and libstdc++6 come with debian:12-slim. Plus
-# ca-certificates: the SuiteCRM adapter calls the CRM over HTTPS (libcurl and what it loads).
+# ca-certificates: the SuiteCRM and Odoo adapters call the CRM over HTTPS (libcurl and what it loads).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        ca-certificates \

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/csv/csv_adapter.h"
 #include "adapters/suitecrm/suitecrm_adapter.h"
+#include "adapters/odoo/odoo_adapter.h"
 
 namespace pulse {
 namespace {
@@ -41,6 +42,35 @@ absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeSuiteCrmAdapterFromConfig(const 
 
 }  // namespace
 
+namespace {
+
+absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeOdooAdapterFromConfig(const AdapterConfig& config) {
+  absl::StatusOr<std::string> key = LoadAdapterCredentials(config);
+  if (!key.ok()) return key.status();
+  const OdooAdapterSettings& s = config.odoo;
+  auto has = [](const std::vector<std::string>& list, const char* item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+  };
+  OdooOptions options;
+  options.url = s.url;
+  options.database = s.database;
+  options.username = s.username;
+  options.api_key = *key;
+  options.api = s.api == "jsonrpc" ? OdooApi::kJsonRpc : s.api == "json2" ? OdooApi::kJson2 : OdooApi::kAuto;
+  options.sale_orders = has(s.order_sources, "sale_orders");
+  options.invoices = has(s.order_sources, "invoices");
+  options.messages = has(s.activity_sources, "messages");
+  options.calendar_events = has(s.activity_sources, "calendar_events");
+  options.reconcile_every = s.reconcile_every;
+  options.page_size = s.page_size;
+  options.http.timeout = s.timeout;
+  options.http.verify_tls = s.verify_tls;
+  options.http.ca_file = s.ca_file;
+  return MakeOdooAdapter(options);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeAdapter(const AdapterConfig& config) {
   if (config.type == "csv") {
     CsvAdapterOptions options;
@@ -48,6 +78,7 @@ absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeAdapter(const AdapterConfig& con
     return MakeCsvAdapter(options);
   }
   if (config.type == "suitecrm") return MakeSuiteCrmAdapterFromConfig(config);
+  if (config.type == "odoo") return MakeOdooAdapterFromConfig(config);
   return absl::InvalidArgumentError(absl::StrCat("adapter.type: unknown adapter '", config.type, "'"));
 }
 

@@ -1,5 +1,6 @@
 #include "sidecar/config/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -205,6 +207,55 @@ void ParseSuiteCrm(const YAML::Node& adapter, AdapterConfig& a, ConfigReader& r)
   }
 }
 
+bool OnlyFrom(const std::vector<std::string>& values, const std::vector<std::string>& allowed) {
+  for (const std::string& v : values) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) return false;
+  }
+  return true;
+}
+
+// adapter.odoo, and what adapter.type: odoo requires.
+void ParseOdooSettings(ConfigReader& r, const YAML::Node& adapter, AdapterConfig* a) {
+  OdooAdapterSettings& o = a->odoo;
+  const std::string path = "adapter.odoo";
+  if (const YAML::Node n = adapter["odoo"];
+      n && r.ExpectMap(n, path, {"url", "database", "username", "api", "order_sources", "activity_sources",
+                                 "reconcile_every", "page_size", "timeout", "verify_tls", "ca_file"})) {
+    r.String(n, path, "url", &o.url);
+    r.String(n, path, "database", &o.database);
+    r.String(n, path, "username", &o.username);
+    r.String(n, path, "api", &o.api);
+    r.StringList(n, path, "order_sources", &o.order_sources);
+    r.StringList(n, path, "activity_sources", &o.activity_sources);
+    r.Duration(n, path, "reconcile_every", &o.reconcile_every, absl::ZeroDuration());
+    r.Int(n, path, "page_size", &o.page_size, 1, 10000);
+    r.Duration(n, path, "timeout", &o.timeout, absl::Seconds(1));
+    r.Bool(n, path, "verify_tls", &o.verify_tls);
+    r.String(n, path, "ca_file", &o.ca_file);
+  }
+  if (o.api != "auto" && o.api != "jsonrpc" && o.api != "json2") {
+    r.Fail("adapter.odoo.api", absl::StrCat("must be auto, jsonrpc (Odoo 14-18) or json2 (Odoo 19+), got '", o.api, "'"));
+  }
+  if (o.order_sources.empty() || !OnlyFrom(o.order_sources, {"sale_orders", "invoices"})) {
+    r.Fail("adapter.odoo.order_sources", "must list sale_orders, invoices or both");
+  }
+  if (!OnlyFrom(o.activity_sources, {"messages", "calendar_events"})) {
+    r.Fail("adapter.odoo.activity_sources", "may list only messages and calendar_events");
+  }
+  if (a->type != "odoo" || !r.ok()) return;
+  if (o.url.empty()) {
+    r.Fail("adapter.odoo.url", "is required: the Odoo server's address, e.g. https://erp.example.com");
+  } else if (!absl::StartsWith(o.url, "https://") && !absl::StartsWith(o.url, "http://")) {
+    r.Fail("adapter.odoo.url", absl::StrCat("must start with https:// (or http://), got '", o.url, "'"));
+  } else if (o.api != "json2" && o.database.empty()) {
+    r.Fail("adapter.odoo.database", "is required unless api is json2: the Odoo database to log in to");
+  } else if (o.api != "json2" && o.username.empty()) {
+    r.Fail("adapter.odoo.username", "is required unless api is json2: the login of the API key's user");
+  } else if (a->credentials_file.empty() && a->credentials_env.empty()) {
+    r.Fail("adapter.credentials_file", "or adapter.credentials_env is required for odoo: where the API key is");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std::string& base_dir) {
@@ -241,7 +292,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (c.store_path.empty() && r.ok()) r.Fail("store.path", "is required (the SQLite file Pulse keeps its state in)");
 
   if (const YAML::Node adapter = root["adapter"];
-      adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "suitecrm", "credentials_file", "credentials_env"})) {
+      adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "suitecrm", "odoo", "credentials_file", "credentials_env"})) {
     r.String(adapter, "adapter", "type", &c.adapter.type);
     r.String(adapter, "adapter", "credentials_file", &c.adapter.credentials_file);
     r.String(adapter, "adapter", "credentials_env", &c.adapter.credentials_env);
@@ -251,9 +302,10 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     if (!c.adapter.credentials_env.empty() && !IsEnvName(c.adapter.credentials_env)) {
       r.Fail("adapter.credentials_env", "must be an environment variable name (letters, digits, _)");
     }
-    if (c.adapter.type != "csv" && c.adapter.type != "suitecrm") {
-      r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv, suitecrm)"));
+    if (c.adapter.type != "csv" && c.adapter.type != "suitecrm" && c.adapter.type != "odoo") {
+      r.Fail("adapter.type", absl::StrCat("unknown adapter '", c.adapter.type, "' (available: csv, suitecrm, odoo)"));
     }
+    ParseOdooSettings(r, adapter, &c.adapter);
     if (const YAML::Node csv = adapter["csv"]; csv && r.ExpectMap(csv, "adapter.csv", {"dir"})) {
       r.String(csv, "adapter.csv", "dir", &c.adapter.csv.dir);
     }
@@ -420,6 +472,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
   c.adapter.credentials_file = Resolve(base_dir, c.adapter.credentials_file);
   c.adapter.suitecrm.ca_file = Resolve(base_dir, c.adapter.suitecrm.ca_file);
+  c.adapter.odoo.ca_file = Resolve(base_dir, c.adapter.odoo.ca_file);
   return c;
 }
 
@@ -502,6 +555,22 @@ std::string RenderConfig(const PulseConfig& c) {
   }
   if (!c.adapter.credentials_env.empty()) {
     out << YAML::Key << "credentials_env" << YAML::Value << c.adapter.credentials_env;
+  }
+  if (c.adapter.type == "odoo") {
+    const OdooAdapterSettings& o = c.adapter.odoo;
+    out << YAML::Key << "odoo" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "url" << YAML::Value << o.url;
+    out << YAML::Key << "database" << YAML::Value << o.database;
+    out << YAML::Key << "username" << YAML::Value << o.username;
+    out << YAML::Key << "api" << YAML::Value << o.api;
+    out << YAML::Key << "order_sources" << YAML::Value << YAML::Flow << o.order_sources;
+    out << YAML::Key << "activity_sources" << YAML::Value << YAML::Flow << o.activity_sources;
+    out << YAML::Key << "reconcile_every" << YAML::Value << absl::FormatDuration(o.reconcile_every);
+    out << YAML::Key << "page_size" << YAML::Value << o.page_size;
+    out << YAML::Key << "timeout" << YAML::Value << absl::FormatDuration(o.timeout);
+    out << YAML::Key << "verify_tls" << YAML::Value << o.verify_tls;
+    if (!o.ca_file.empty()) out << YAML::Key << "ca_file" << YAML::Value << o.ca_file;
+    out << YAML::EndMap;
   }
   out << YAML::EndMap;
   out << YAML::Key << "sweep" << YAML::Value << YAML::BeginMap;

@@ -40,10 +40,27 @@ struct SuiteCrmSettings {
   std::string ca_file;  // absolute after loading
 };
 
+// adapter.odoo: an Odoo database (adapters/odoo/odoo_adapter.h, docs/ODOO.md).
+// The API key comes from adapter.credentials_file / credentials_env.
+struct OdooAdapterSettings {
+  std::string url;       // https://erp.example.com
+  std::string database;  // required unless api is json2
+  std::string username;  // the key's user's login; required unless api is json2
+  std::string api = "auto";  // auto | jsonrpc | json2
+  std::vector<std::string> order_sources = {"sale_orders"};  // sale_orders, invoices
+  std::vector<std::string> activity_sources = {"messages", "calendar_events"};  // either, both or none
+  absl::Duration reconcile_every = absl::Hours(24);  // deletions looked for this often; 0 never
+  int page_size = 500;
+  absl::Duration timeout = absl::Seconds(60);
+  bool verify_tls = true;
+  std::string ca_file;  // absolute after loading
+};
+
 struct AdapterConfig {
-  std::string type = "csv";  // "csv" or "suitecrm"; later "odoo"
+  std::string type = "csv";  // "csv", "suitecrm" or "odoo"
   CsvAdapterSettings csv;
   SuiteCrmSettings suitecrm;
+  OdooAdapterSettings odoo;
   // Where the CRM credentials come from: a file (absolute after loading; a
   // mounted Kubernetes Secret) or an environment variable. At most one is set.
   std::string credentials_file;

@@ -15,7 +15,7 @@ repo_dir=$(cd "$(dirname "$0")/../.." && pwd)
 dockerfile=${1:-$repo_dir/Dockerfile}
 bin_dir=${PULSE_BINARY_DIR:-$repo_dir/build}/sidecar/cli
 readonly base_packages="libc6 libgcc-s1 libstdc++6"
-readonly allowed_extra="ca-certificates"  # HTTPS to the CRM (the SuiteCRM adapter)
+readonly allowed_extra="ca-certificates"  # HTTPS to the CRM (the SuiteCRM and Odoo adapters)
 
 failed=0
 ok() { echo "ok - image: $1"; }

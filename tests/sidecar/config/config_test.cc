@@ -295,6 +295,103 @@ TEST_F(CredentialsTest, ErrorsNameTheFileOrVariable) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("PULSE_TEST_CRM_TOKEN")));
 }
 
+constexpr char kOdoo[] = R"(
+store: {path: p}
+adapter:
+  type: odoo
+  credentials_file: secrets/odoo-key
+  odoo:
+    url: https://erp.example.com
+    database: prod
+    username: pulse-bot
+    api: jsonrpc
+    order_sources: [sale_orders, invoices]
+    activity_sources: [messages]
+    reconcile_every: 6h
+    page_size: 200
+    timeout: 30s
+    verify_tls: false
+    ca_file: certs/ca.pem
+)";
+
+TEST(Config, OdooKeysAreRead) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(kOdoo, "/etc/pulse"));
+  const OdooAdapterSettings& o = c.adapter.odoo;
+  EXPECT_EQ(c.adapter.type, "odoo");
+  EXPECT_EQ(o.url, "https://erp.example.com");
+  EXPECT_EQ(o.database, "prod");
+  EXPECT_EQ(o.username, "pulse-bot");
+  EXPECT_EQ(o.api, "jsonrpc");
+  EXPECT_THAT(o.order_sources, ::testing::ElementsAre("sale_orders", "invoices"));
+  EXPECT_THAT(o.activity_sources, ::testing::ElementsAre("messages"));
+  EXPECT_EQ(o.reconcile_every, absl::Hours(6));
+  EXPECT_EQ(o.page_size, 200);
+  EXPECT_EQ(o.timeout, absl::Seconds(30));
+  EXPECT_FALSE(o.verify_tls);
+  EXPECT_EQ(o.ca_file, "/etc/pulse/certs/ca.pem");
+  EXPECT_EQ(c.adapter.credentials_file, "/etc/pulse/secrets/odoo-key");
+}
+
+TEST(Config, OdooDefaults) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c,
+      ParseConfig("store: {path: p}\nadapter: {type: odoo, credentials_env: ODOO_KEY, odoo: {url: "
+                  "'https://erp.example.com', api: json2}}\n",
+                  "/x"));
+  const OdooAdapterSettings& o = c.adapter.odoo;
+  EXPECT_THAT(o.order_sources, ::testing::ElementsAre("sale_orders"));
+  EXPECT_THAT(o.activity_sources, ::testing::ElementsAre("messages", "calendar_events"));
+  EXPECT_EQ(o.reconcile_every, absl::Hours(24));
+  EXPECT_EQ(o.page_size, 500);
+  EXPECT_TRUE(o.verify_tls);
+}
+
+TEST(Config, OdooErrorsNameTheKey) {
+  auto odoo = [](const std::string& block, const std::string& extra = "credentials_env: ODOO_KEY, ") {
+    return ParseConfig(absl::StrCat("store: {path: p}\nadapter: {type: odoo, ", extra, "odoo: {", block, "}}\n"),
+                       "/x");
+  };
+  const std::string ok = "url: 'https://e.example', database: d, username: u";
+  EXPECT_THAT(odoo(ok), IsOk());
+  EXPECT_THAT(odoo("database: d, username: u"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.url: is required")));
+  EXPECT_THAT(odoo("url: erp.example.com, database: d, username: u"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.url: must start with https://")));
+  EXPECT_THAT(odoo("url: 'https://e.example', username: u"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.database: is required")));
+  EXPECT_THAT(odoo("url: 'https://e.example', database: d"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.username: is required")));
+  EXPECT_THAT(odoo(ok, ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.credentials_file")));
+  EXPECT_THAT(odoo(ok + ", api: xmlrpc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.api: must be auto")));
+  EXPECT_THAT(odoo(ok + ", order_sources: [quotes]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.order_sources")));
+  EXPECT_THAT(odoo(ok + ", order_sources: []"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.order_sources")));
+  EXPECT_THAT(odoo(ok + ", activity_sources: [phone]"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.activity_sources")));
+  EXPECT_THAT(odoo(ok + ", page_size: 0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.page_size: must be between")));
+  EXPECT_THAT(odoo(ok + ", reconcile_every: often"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.reconcile_every")));
+  EXPECT_THAT(odoo(ok + ", password: x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.odoo.password: unknown key")));
+}
+
+TEST(Config, RenderedOdooConfigParsesBack) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(kOdoo, "/etc/pulse"));
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/"));
+  EXPECT_EQ(back.adapter.type, "odoo");
+  EXPECT_EQ(back.adapter.odoo.url, c.adapter.odoo.url);
+  EXPECT_EQ(back.adapter.odoo.database, "prod");
+  EXPECT_EQ(back.adapter.odoo.api, "jsonrpc");
+  EXPECT_EQ(back.adapter.odoo.order_sources, c.adapter.odoo.order_sources);
+  EXPECT_EQ(back.adapter.odoo.activity_sources, c.adapter.odoo.activity_sources);
+  EXPECT_EQ(back.adapter.odoo.reconcile_every, absl::Hours(6));
+  EXPECT_EQ(back.adapter.odoo.ca_file, "/etc/pulse/certs/ca.pem");
+  EXPECT_FALSE(back.adapter.odoo.verify_tls);
+}
+
 TEST(Config, MissingFileIsNotFound) {
   EXPECT_THAT(LoadConfigFile("/nonexistent/pulse.yaml"), StatusIs(absl::StatusCode::kNotFound));
 }
