@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -48,8 +49,11 @@ Usage:
       endpoint (/metrics, /healthz, /coverage) unless http_listen is empty.
   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
       Run one sweep, print its report and the top N of the contact queue (default 15).
-  pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force] [--simulate-weeks W]
-      Write a realistic synthetic B2B CRM as CSV files and a ready pulse.yaml into DIR.
+  pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force] [--simulate-weeks W] [--holdout SHARE]
+      Write a realistic synthetic B2B CRM as CSV files and a ready pulse.yaml into DIR. With
+      --simulate-weeks, replay W weekly sweeps over past weeks in which Pulse's tasks save some of the
+      truly leaving accounts, so `pulsectl uplift` has an effect to measure; --holdout sets the share
+      of each tier held out (default 0.1).
   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
       Score a CSV folder as of a day, without a server; CSV on stdout.
   pulsed backtest (--data DIR | --cdnow FILE) --as-of YYYY-MM-DD --horizon-days N [--capacity K] [--json]
@@ -194,7 +198,7 @@ int Sweep(const std::vector<std::string>& argv) {
 
 int Demo(const std::vector<std::string>& argv) {
   absl::StatusOr<Args> args =
-      Args::Parse(argv, {"out", "accounts", "seed", "end-date", "simulate-weeks"}, {"force"});
+      Args::Parse(argv, {"out", "accounts", "seed", "end-date", "simulate-weeks", "holdout"}, {"force"});
   if (!args.ok()) return Usage(std::string(args.status().message()));
   auto out = args->Get("out");
   if (!out.has_value()) return Usage("--out DIR is required");
@@ -204,6 +208,12 @@ int Demo(const std::vector<std::string>& argv) {
   if (!seed.ok()) return Usage(std::string(seed.status().message()));
   absl::StatusOr<int64_t> weeks = args->GetInt("simulate-weeks", 0, 0, 104);
   if (!weeks.ok()) return Usage(std::string(weeks.status().message()));
+  double holdout = -1;
+  if (auto h = args->Get("holdout")) {
+    if (!absl::SimpleAtod(*h, &holdout) || holdout < 0 || holdout > 0.5) {
+      return Usage(absl::StrCat("--holdout must be a share between 0 and 0.5, got '", *h, "'"));
+    }
+  }
   DemoParams params;
   params.accounts = static_cast<int>(*accounts);
   params.seed = static_cast<uint64_t>(*seed);
@@ -222,6 +232,7 @@ int Demo(const std::vector<std::string>& argv) {
   config.adapter.type = "csv";
   config.adapter.csv.dir = ".";
   config.engine.contact.pool_user_ids = summary->pool_user_ids;
+  if (holdout >= 0) config.engine.contact.holdout_share = {{"key", holdout}, {"mid", holdout}, {"tail", holdout}};
   const std::string config_path = (std::filesystem::path(*out) / "pulse.yaml").string();
   {
     std::ofstream f(config_path);

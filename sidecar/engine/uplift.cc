@@ -6,6 +6,8 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace pulse {
@@ -84,10 +86,31 @@ UpliftReport ComputeUplift(const std::vector<ContactDecision>& decisions, const 
     c.tier = tier;
     return c;
   };
-  for (const ContactDecision& d : decisions) {
+  // Each account counts once: by its first decision for an action in the
+  // action's cells, and by its first decision of any kind in the total.
+  // Later decisions about the same account depend on what the first one did
+  // (a saved customer is not decided again), so they are not independent.
+  std::vector<const ContactDecision*> in_order;
+  in_order.reserve(decisions.size());
+  for (const ContactDecision& d : decisions) in_order.push_back(&d);
+  std::stable_sort(in_order.begin(), in_order.end(),
+                   [](const ContactDecision* x, const ContactDecision* y) { return x->decided_at < y->decided_at; });
+  absl::flat_hash_set<std::string> seen_action;
+  absl::flat_hash_set<std::string> seen_account;
+  for (const ContactDecision* p : in_order) {
+    const ContactDecision& d = *p;
+    const bool first_for_action = seen_action.insert(absl::StrCat(d.account_id, "|", d.action)).second;
+    const bool first_for_account = seen_account.insert(d.account_id).second;
+    // A backfilled account was treated outside the rule both arms share.
     if (d.backfill) continue;
+    std::vector<UpliftCell*> targets;
+    if (first_for_action) {
+      targets.push_back(&cell(d.action, d.tier));
+      targets.push_back(&cell(d.action, ""));
+    }
+    if (first_for_account) targets.push_back(&cell("", ""));
+    if (targets.empty()) continue;
     const bool matured = d.decided_at + horizon <= params.as_of;
-    UpliftCell* targets[] = {&cell(d.action, d.tier), &cell(d.action, ""), &cell("", "")};
     if (!matured) {
       for (UpliftCell* c : targets) ++(d.holdout ? c->holdout : c->treated).maturing;
       continue;

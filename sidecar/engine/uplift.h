@@ -2,6 +2,9 @@
 // against accounts the same rule picked but held out (holdout), by what they
 // did in the following horizon: ordered again or not, and revenue.
 //
+// Each account counts once per action (its first decision for it) and once
+// in the total (its first decision of any kind): later decisions about an
+// account depend on what the first did, so they are not independent.
 // Only decisions whose horizon has passed by `as_of` are compared (matured);
 // younger ones are counted as maturing. Backfilled decisions (planned in
 // capacity a holdout account freed) are left out: the holdout has no

@@ -104,6 +104,41 @@ TEST(ComputeUplift, ComparesArmsByOrdersWithinTheHorizonOnlyForMaturedDecisions)
   EXPECT_EQ(r.cells[2].treated.decisions, 4);
 }
 
+TEST(ComputeUplift, EachAccountCountsOnceByItsFirstDecision) {
+  // a1: win_back twice, then check_in; a2 held out twice. Backfilled b1 is
+  // left out, and so is its later decision.
+  std::vector<ContactDecision> d = {
+      Decision("a1", "2025-02-10", false), Decision("a1", "2025-01-10", false),
+      Decision("a1", "2025-03-10", false, "check_in"), Decision("a2", "2025-01-10", true),
+      Decision("a2", "2025-02-10", true)};
+  ContactDecision b = Decision("b1", "2025-01-10", false);
+  b.backfill = true;
+  d.push_back(b);
+  d.push_back(Decision("b1", "2025-02-10", false));
+  // a1 orders only after its second decision's day: its first one (Jan 10) counts.
+  std::vector<Order> orders = {OrderOn("a1", "2025-02-15", 10), OrderOn("b1", "2025-02-15", 10)};
+  UpliftParams params;
+  params.as_of = Day("2025-09-01");
+  UpliftReport r = ComputeUplift(d, orders, ContactPolicy{}, params);
+  const UpliftCell* win_back = nullptr;
+  const UpliftCell* check_in = nullptr;
+  const UpliftCell* total = nullptr;
+  for (const UpliftCell& c : r.cells) {
+    if (c.action == "win_back" && c.tier.empty()) win_back = &c;
+    if (c.action == "check_in" && c.tier.empty()) check_in = &c;
+    if (c.action.empty()) total = &c;
+  }
+  ASSERT_NE(win_back, nullptr);
+  EXPECT_EQ(win_back->treated.decisions, 1);
+  EXPECT_EQ(win_back->treated.ordered, 1);  // Jan 10 + 90 days covers Feb 15
+  EXPECT_EQ(win_back->holdout.decisions, 1);
+  ASSERT_NE(check_in, nullptr);
+  EXPECT_EQ(check_in->treated.decisions, 1);  // a1's first check_in
+  ASSERT_NE(total, nullptr);
+  EXPECT_EQ(total->treated.decisions, 1);  // a1 once; b1 not at all
+  EXPECT_EQ(total->holdout.decisions, 1);
+}
+
 TEST(ComputeUplift, MeasuredEffectivenessNeedsEnoughDecisionsAndIsBlendedWithThePrior) {
   // 40 treated, 30 re-ordered; 40 held out, 20 re-ordered: churn 0.25 vs 0.5,
   // a relative reduction of 0.5.
