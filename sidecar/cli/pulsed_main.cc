@@ -31,6 +31,7 @@
 #include "sidecar/common/time_util.h"
 #include "sidecar/config/config.h"
 #include "sidecar/cli/demo_simulation.h"
+#include "sidecar/config/templates_file.h"
 #include "sidecar/demo/demo_data.h"
 #include "sidecar/engine/scorer.h"
 #include "sidecar/http/http_server.h"
@@ -60,6 +61,9 @@ Usage:
       Compare Pulse's churn ranking with the baselines on what happened after the as-of.
   pulsed fit --model bgnbd|paretonbd --summary FILE
       Fit a cadence model to an RFM summary CSV (ID,frequency,recency,T); one JSON object.
+  pulsed templates [--config FILE]
+      Print the task texts (English and Finnish) in contact.templates_file's format: the defaults, or
+      with --config those the config's templates file gives. Copy, edit, and point the config at it.
   pulsed version
 )";
 
@@ -315,6 +319,21 @@ int Score(const std::vector<std::string>& argv) {
   return 0;
 }
 
+
+int Templates(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"config"}, {});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  if (!args->positional().empty()) return Usage("unexpected argument '" + args->positional()[0] + "'");
+  if (auto path = args->Get("config")) {
+    absl::StatusOr<PulseConfig> config = LoadConfigFile(*path);
+    if (!config.ok()) return Fail(config.status());
+    std::cout << RenderTemplatesYaml(config->engine.contact.templates);
+  } else {
+    std::cout << RenderTemplatesYaml(DefaultTaskTemplates());
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace pulse
 
@@ -332,6 +351,7 @@ int main(int argc, char** argv) {
   if (command == "score") return pulse::Score(args);
   if (command == "backtest") return pulse::RunBacktestCommand(args);
   if (command == "fit") return pulse::RunFitCommand(args);
+  if (command == "templates") return pulse::Templates(args);
   if (command == "version" || command == "--version") {
     std::cout << "pulsed 0.1.0\n";
     return 0;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/config/templates_file.h"
 #include "yaml-cpp/yaml.h"
 
 namespace pulse {
@@ -427,7 +428,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
                                       "default_weekly_capacity", "pool_users", "key_account_users",
                                       "same_reason_cooldown_days", "account_cooldown_days", "language",
                                       "effectiveness", "holdout", "holdout_exempt_actions",
-                                      "effect_min_per_arm", "effect_prior_weight"})) {
+                                      "effect_min_per_arm", "effect_prior_weight", "templates_file",
+                                      "language_by_country"})) {
     r.Int(n, "contact", "horizon_days", &p.horizon_days, 7, 730);
     r.Double(n, "contact", "at_risk_probability", &p.at_risk_probability, 0, 1);
     r.Double(n, "contact", "min_churn_probability", &p.min_churn_probability, 0, 1);
@@ -464,6 +466,22 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
         break;
       }
     }
+    r.String(n, "contact", "templates_file", &p.templates_file);
+    if (const YAML::Node m = n["language_by_country"]) {
+      if (!m.IsMap()) {
+        r.Fail("contact.language_by_country", "must map country codes to en or fi, e.g. {FI: fi}");
+      } else {
+        for (const auto& kv : m) {
+          const std::string country = kv.first.as<std::string>();
+          const std::string language = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
+          if (!IsTemplateLanguage(language)) {
+            r.Fail(absl::StrCat("contact.language_by_country.", country), "must be en or fi");
+            break;
+          }
+          p.language_by_country[country] = language;
+        }
+      }
+    }
     r.Int(n, "contact", "effect_min_per_arm", &p.effect_min_per_arm, 1, 1000000);
     r.Double(n, "contact", "effect_prior_weight", &p.effect_prior_weight, 0, 1e9);
   }
@@ -471,6 +489,22 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
   c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
   c.adapter.credentials_file = Resolve(base_dir, c.adapter.credentials_file);
+  if (ContactPolicy& contact = c.engine.contact; !contact.templates_file.empty()) {
+    contact.templates_file = Resolve(base_dir, contact.templates_file);
+    std::ifstream in(contact.templates_file, std::ios::binary);
+    if (!in) {
+      return absl::InvalidArgumentError(absl::StrCat("config: contact.templates_file: cannot read '",
+                                                     contact.templates_file, "'"));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<TaskTemplates> templates =
+        ApplyTemplateOverrides(DefaultTaskTemplates(), text.str(), contact.templates_file);
+    if (!templates.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("config: contact.templates_file: ", templates.status().message()));
+    }
+    contact.templates = std::move(*templates);
+  }
   c.adapter.suitecrm.ca_file = Resolve(base_dir, c.adapter.suitecrm.ca_file);
   c.adapter.odoo.ca_file = Resolve(base_dir, c.adapter.odoo.ca_file);
   return c;
@@ -661,6 +695,16 @@ std::string RenderConfig(const PulseConfig& c) {
   for (const auto& [tier, share] : e.contact.holdout_share) out << YAML::Key << tier << YAML::Value << share;
   out << YAML::EndMap;
   out << YAML::Key << "holdout_exempt_actions" << YAML::Value << YAML::Flow << e.contact.holdout_exempt_actions;
+  if (!e.contact.templates_file.empty()) {
+    out << YAML::Key << "templates_file" << YAML::Value << e.contact.templates_file;
+  }
+  if (!e.contact.language_by_country.empty()) {
+    out << YAML::Key << "language_by_country" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [country, language] : e.contact.language_by_country) {
+      out << YAML::Key << country << YAML::Value << language;
+    }
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "effect_min_per_arm" << YAML::Value << e.contact.effect_min_per_arm;
   out << YAML::Key << "effect_prior_weight" << YAML::Value << e.contact.effect_prior_weight;
   out << YAML::EndMap;

@@ -76,6 +76,7 @@ struct FeatureContribution {
 struct AccountAssessment {
   std::string account_id;
   std::string name;
+  std::string country;  // as in the CRM; picks the task language (contact.language_by_country)
   Tier tier = Tier::kTail;
   std::string owner_id;    // as in the CRM; may name an unknown user
   bool owner_active = false;  // owner set, known and active

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sidecar/engine/task_templates.h"
+
 namespace pulse {
 
 // Per-tier values, indexed by Tier (kKey=1, kMid=2, kTail=3; index 0 unused).
@@ -154,8 +156,14 @@ struct ContactPolicy {
   int same_reason_cooldown_days = 30;
   // No new task of any kind for an account within this many days of the last.
   int account_cooldown_days = 14;
-  // "en" or "fi".
+  // "en" or "fi": the tasks' language unless language_by_country says
+  // otherwise for the account's country (e.g. {FI: fi}).
   std::string language = "en";
+  std::map<std::string, std::string> language_by_country;
+  // The words of the tasks: the defaults, with contact.templates_file
+  // (absolute after loading) applied over them.
+  std::string templates_file;
+  TaskTemplates templates = DefaultTaskTemplates();
   // Prior effectiveness of each action (share of at-risk value it keeps),
   // by action id ("win_back", ...). Missing ids use 0.2.
   std::map<std::string, double> effectiveness = {

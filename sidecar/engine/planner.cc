@@ -170,7 +170,7 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
     const AccountAssessment& a = portfolio.accounts[item.account];
     const std::string action_id(ActionId(item.action));
     item.task_type = TaskTypeFor(item.action);
-    item.subject = TaskSubject(a, item.action, policy.language);
+    item.subject = TaskSubject(a, item.action, TaskLanguage(a, policy), policy.templates);
     item.task_key = MakeTaskKey(a.account_id, item.action, today);
 
     // Who takes it.
@@ -233,7 +233,7 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
           item.held_out_now = true;
           freed[item.assignee_id].push_back(item.due_day);
         } else {
-          item.description = TaskDescription(a, item.action, today, item.task_key, policy.language);
+          item.description = TaskDescription(a, item.action, today, item.task_key, TaskLanguage(a, policy), policy.templates);
         }
       }
     }
@@ -277,7 +277,7 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
     item.status_detail = "planned in capacity a holdout account left free";
     item.due_day = slots->second.front();
     slots->second.erase(slots->second.begin());
-    item.description = TaskDescription(a, item.action, today, item.task_key, policy.language);
+    item.description = TaskDescription(a, item.action, today, item.task_key, TaskLanguage(a, policy), policy.templates);
     --plan.deferred_capacity;
     ++plan.planned;
   }

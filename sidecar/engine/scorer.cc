@@ -486,6 +486,7 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     AccountAssessment a;
     a.account_id = acc.id;
     a.name = acc.name;
+    a.country = acc.country;
     a.tier = f.tier;
     a.owner_id = acc.owner_id;
     a.owner_active = f.owner != nullptr && f.owner->active;
