@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "grpc/support/time.h"
 #include "grpcpp/alarm.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -296,7 +297,9 @@ grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RetentionServiceImpl::Run
     sweep.as_of = StartOfDay(*day + 1) - absl::Seconds(1);
     if (*sweep.as_of > absl::Now()) sweep.as_of = absl::Now();
   }
-  if (context->deadline() == std::chrono::system_clock::time_point::max()) reactor->ExpireAfter(default_deadline_);
+  // gRPC marks "no deadline" as the infinite future.
+  const gpr_timespec deadline = gpr_convert_clock_type(context->raw_deadline(), GPR_CLOCK_REALTIME);
+  if (gpr_time_cmp(deadline, gpr_inf_future(GPR_CLOCK_REALTIME)) == 0) reactor->ExpireAfter(default_deadline_);
   reactor->Begin(runner_, sweep);
   return reactor;
 }
