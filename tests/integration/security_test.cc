@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -10,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "pulse/v1/retention.grpc.pb.h"
 #include "tests/integration/child_process.h"
 #include "tests/testing/http_client.h"
@@ -335,6 +338,157 @@ TEST_F(SecurityTest, TokensInClearTextOffLoopbackAreRefusedAtStart) {
                                 absl::Seconds(30), (dir_ / "err.log").string());
   EXPECT_EQ(code, 2);
   EXPECT_THAT(ReadFile(dir_ / "err.log"), HasSubstr("clear text"));
+}
+
+// A CRM that refuses every login and, like a careless one, echoes the
+// request (with the client secret) in its error message.
+class EchoingCrm {
+ public:
+  EchoingCrm() {
+    server_.Post(".*", [](const httplib::Request& req, httplib::Response& res) { Refuse(req, res); });
+    server_.Get(".*", [](const httplib::Request& req, httplib::Response& res) { Refuse(req, res); });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) absl::SleepFor(absl::Milliseconds(5));
+  }
+  ~EchoingCrm() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  static void Refuse(const httplib::Request& req, httplib::Response& res) {
+    std::string echoed = absl::StrCat(req.body, " ", req.get_header_value("Authorization"));
+    for (char& c : echoed) {
+      if (c == '"' || c == '\\') c = '\'';
+    }
+    res.status = 401;
+    res.set_content(absl::StrCat("{\"error\":\"invalid_client\",\"error_description\":\"rejected ", echoed,
+                                 "\",\"message\":\"rejected ", echoed, "\"}"),
+                    "application/json");
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Every secret of the run, and every text Pulse showed anyone.
+struct Exposure {
+  std::vector<std::string> secrets;
+  std::vector<std::pair<std::string, std::string>> texts;  // what, text
+  void Add(const std::string& what, const std::string& text) { texts.emplace_back(what, text); }
+  void ExpectNoSecret() const {
+    for (const auto& [what, text] : texts) {
+      for (const std::string& secret : secrets) {
+        EXPECT_THAT(text, Not(HasSubstr(secret))) << what << " shows a secret";
+      }
+    }
+  }
+};
+
+TEST_F(SecurityTest, SecretsNeverAppearInLogsErrorsMetricsOrTheReport) {
+  const std::string crm_secret = "crm-client-secret-51b7e09a2d";
+  Exposure exposure;
+  exposure.secrets = {kViewerToken, kOperatorToken, kAdminToken, crm_secret};
+  WriteTokens(TokensFile());
+  WriteFile(dir_ / "crm.secret", absl::StrCat("client_secret=", crm_secret, "\n"));
+  auto run = [&](const std::string& what, const std::vector<std::string>& argv) {
+    const fs::path err = dir_ / "stderr.txt";
+    auto [code, out] = RunCommand(argv, absl::Seconds(60), err.string());
+    exposure.Add(what + " (stdout)", out);
+    exposure.Add(what + " (stderr)", ReadFile(err));
+    return code;
+  };
+
+  // 1. The CSV CRM with tokens: every auth error path, then a good sweep and its report.
+  WriteConfig("auth: {tokens_file: tokens}\n");
+  {
+    int port = 0;
+    int http_port = 0;
+    auto server = StartServer(&port, &http_port);
+    ASSERT_TRUE(server.has_value());
+    const std::string address = absl::StrCat("127.0.0.1:", port);
+    auto insecure = grpc::InsecureChannelCredentials();
+    auto stub = pulse::v1::RetentionService::NewStub(grpc::CreateChannel(address, insecure));
+    for (const std::string& token : {std::string(), std::string("not-") + kViewerToken, std::string(kViewerToken)}) {
+      exposure.Add("queue error", CallQueue(address, insecure, token).error_message());
+      exposure.Add("sweep error", CallSweep(*stub, token).error_message());
+    }
+    EXPECT_EQ(run("pulsectl sweep as viewer", {Binary("pulsectl"), "--server", address, "--token", kViewerToken,
+                                               "sweep", "--as-of", kEndDate}),
+              1);
+    EXPECT_EQ(run("pulsectl sweep", {Binary("pulsectl"), "--server", address, "--token", kOperatorToken, "sweep",
+                                     "--as-of", kEndDate}),
+              0);
+    const fs::path html = dir_ / "coverage.html";
+    EXPECT_EQ(run("pulsectl coverage", {Binary("pulsectl"), "--server", address, "--token", kAdminToken, "coverage",
+                                        "--html", html.string()}),
+              0);
+    exposure.Add("coverage --html", ReadFile(html));
+    EXPECT_THAT(ReadFile(html), HasSubstr("<html"));
+    for (const std::string& token : {std::string(), std::string("wrong-") + kViewerToken, std::string(kViewerToken)}) {
+      auto page = HttpGet(http_port, "/coverage", token.empty() ? "" : "Authorization: Bearer " + token + "\r\n");
+      ASSERT_TRUE(page.has_value());
+      exposure.Add("GET /coverage", page->body);
+    }
+    auto metrics = HttpGet(http_port, "/metrics");
+    ASSERT_TRUE(metrics.has_value());
+    exposure.Add("GET /metrics", metrics->body);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(absl::Seconds(20)), 0);
+    exposure.Add("pulsed log (csv)", ReadFile(dir_ / "pulsed.log"));
+  }
+
+  // 2. A CRM adapter failure: SuiteCRM refuses the login and echoes the secret back.
+  EchoingCrm crm;
+  WriteFile(dir_ / "pulse.yaml",
+            absl::StrCat("store: {path: crm.db}\n"
+                         "adapter:\n  type: suitecrm\n  credentials_file: crm.secret\n"
+                         "  suitecrm: {base_url: 'http://127.0.0.1:", crm.port(), "', client_id: pulse, timeout: 5s}\n"
+                         "sweep: {run_on_start: false}\nauth: {tokens_file: tokens}\n"));
+  {
+    int port = 0;
+    int http_port = 0;
+    auto server = StartServer(&port, &http_port);
+    ASSERT_TRUE(server.has_value());
+    const std::string address = absl::StrCat("127.0.0.1:", port);
+    auto stub = pulse::v1::RetentionService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    EXPECT_NE(run("pulsectl sweep (CRM down)", {Binary("pulsectl"), "--server", address, "--token", kOperatorToken,
+                                                "--json", "sweep"}),
+              0);
+    EXPECT_EQ(run("pulsectl sweeps", {Binary("pulsectl"), "--server", address, "--token", kViewerToken, "--json",
+                                      "sweeps"}),
+              0);
+    auto metrics = HttpGet(http_port, "/metrics");
+    ASSERT_TRUE(metrics.has_value());
+    exposure.Add("GET /metrics (suitecrm)", metrics->body);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(absl::Seconds(20)), 0);
+    const std::string log = ReadFile(dir_ / "pulsed.log");
+    exposure.Add("pulsed log (suitecrm)", log);
+    EXPECT_THAT(log, HasSubstr("rejected")) << "the CRM's answer reached the log, redacted:\n" << log;
+  }
+  EXPECT_EQ(run("pulsed sweep (CRM down)", {Binary("pulsed"), "sweep", "--config", (dir_ / "pulse.yaml").string()}),
+            1);
+
+  // 3. Bad configuration: a tokens file with a line that is only a token, an unknown role.
+  WriteTokens(absl::StrCat(kAdminToken, "\nroot ", kOperatorToken, "\n"));
+  EXPECT_EQ(run("pulsed serve (bad tokens file)", {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(),
+                                                  "--listen", "127.0.0.1:0", "--http-listen", ""}),
+            2);
+  WriteTokens(absl::StrCat("superuser ", kOperatorToken, "\n"));
+  EXPECT_EQ(run("pulsed serve (unknown role)", {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(),
+                                               "--listen", "127.0.0.1:0", "--http-listen", ""}),
+            2);
+
+  ASSERT_GE(exposure.texts.size(), 20u);
+  exposure.ExpectNoSecret();
+  // The test looks where a secret could be: the errors above were really produced.
+  bool saw_crm_error = false;
+  for (const auto& [what, text] : exposure.texts) saw_crm_error |= absl::StrContains(text, "***");
+  EXPECT_TRUE(saw_crm_error) << "the echoed secret was redacted to *** somewhere";
 }
 
 }  // namespace
