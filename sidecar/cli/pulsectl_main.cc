@@ -118,7 +118,9 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const 
   std::string token = o.token;
   if (token.empty() && !o.token_file.empty()) {
     std::optional<std::string> text = ReadWholeFile(o.token_file);
-    if (!text.has_value()) return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", o.token_file, "'"));
+    if (!text.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", o.token_file, "'"));
+    }
     token = std::string(absl::StripAsciiWhitespace(*text));
     if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--token-file: '", o.token_file, "' is empty"));
   }
@@ -128,7 +130,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const 
   }
   if (!o.tls && o.tls_ca.empty() && o.tls_cert.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
-  const std::pair<const char*, const std::string*> files[] = {{"--tls-ca", &o.tls_ca}, {"--tls-cert", &o.tls_cert}, {"--tls-key", &o.tls_key}};
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--tls-ca", &o.tls_ca}, {"--tls-cert", &o.tls_cert}, {"--tls-key", &o.tls_key}};
   std::string* targets[] = {&ssl.pem_root_certs, &ssl.pem_cert_chain, &ssl.pem_private_key};
   for (size_t i = 0; i < 3; ++i) {
     if (files[i].second->empty()) continue;

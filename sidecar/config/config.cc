@@ -218,8 +218,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   PulseConfig c;
   ConfigReader r;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
-  if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep",
-                              "tls", "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
+  if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep", "tls",
+                              "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);

@@ -475,13 +475,11 @@ TEST_F(SecurityTest, SecretsNeverAppearInLogsErrorsMetricsOrTheReport) {
 
   // 3. Bad configuration: a tokens file with a line that is only a token, an unknown role.
   WriteTokens(absl::StrCat(kAdminToken, "\nroot ", kOperatorToken, "\n"));
-  EXPECT_EQ(run("pulsed serve (bad tokens file)", {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(),
-                                                  "--listen", "127.0.0.1:0", "--http-listen", ""}),
-            2);
+  const std::vector<std::string> serve = {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(),
+                                          "--listen", "127.0.0.1:0", "--http-listen", ""};
+  EXPECT_EQ(run("pulsed serve (bad tokens file)", serve), 2);
   WriteTokens(absl::StrCat("superuser ", kOperatorToken, "\n"));
-  EXPECT_EQ(run("pulsed serve (unknown role)", {Binary("pulsed"), "serve", "--config", (dir_ / "pulse.yaml").string(),
-                                               "--listen", "127.0.0.1:0", "--http-listen", ""}),
-            2);
+  EXPECT_EQ(run("pulsed serve (unknown role)", serve), 2);
 
   ASSERT_GE(exposure.texts.size(), 20u);
   exposure.ExpectNoSecret();
