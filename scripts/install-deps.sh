@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev
   # The coverage page's browser test: headless Chromium, and zlib to read its PNG screenshot.
   chromium zlib1g-dev
 )

@@ -11,12 +11,15 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -34,7 +37,15 @@ namespace {
 
 constexpr char kUsage[] = R"(pulsectl: talk to a running pulsed
 
-Usage: pulsectl [--server HOST:PORT] [--json] COMMAND
+Usage: pulsectl [--server HOST:PORT] [--json] [CONNECTION OPTIONS] COMMAND
+
+Connection options (each also from the environment variable in brackets):
+  --token TOKEN            bearer token [PULSE_TOKEN]; prefer --token-file: arguments are visible in ps
+  --token-file FILE        file holding the bearer token [PULSE_TOKEN_FILE]
+  --tls                    use TLS, trusting the system's CAs [PULSE_TLS=1]
+  --tls-ca FILE            use TLS, trusting the CA in FILE (PEM) [PULSE_TLS_CA]
+  --tls-cert FILE --tls-key FILE
+                           client certificate and key for mTLS (PEM) [PULSE_TLS_CERT, PULSE_TLS_KEY]
 
 Commands:
   sweep [--dry-run] [--as-of YYYY-MM-DD]       run a sweep now, showing its progress, then its report
@@ -67,8 +78,70 @@ int RpcFailed(const grpc::Status& status, const std::string& server) {
   return 1;
 }
 
+// "Bearer <token>" for every call; empty without a token.
+std::string& BearerHeader() {
+  static std::string* header = new std::string();
+  return *header;
+}
+
 void SetDeadline(grpc::ClientContext* context, absl::Duration d) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + d));
+  if (!BearerHeader().empty()) context->AddMetadata("authorization", BearerHeader());
+}
+
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+// How pulsectl reaches pulsed: the global options and their variables.
+struct ConnectionOptions {
+  std::string token;
+  std::string token_file;
+  bool tls = false;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// Channel credentials and the bearer header; InvalidArgument naming the
+// option when a file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const ConnectionOptions& o) {
+  std::string token = o.token;
+  if (token.empty() && !o.token_file.empty()) {
+    std::optional<std::string> text = ReadWholeFile(o.token_file);
+    if (!text.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", o.token_file, "'"));
+    }
+    token = std::string(absl::StripAsciiWhitespace(*text));
+    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--token-file: '", o.token_file, "' is empty"));
+  }
+  if (!token.empty()) BearerHeader() = absl::StrCat("Bearer ", token);
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!o.tls && o.tls_ca.empty() && o.tls_cert.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--tls-ca", &o.tls_ca}, {"--tls-cert", &o.tls_cert}, {"--tls-key", &o.tls_key}};
+  std::string* targets[] = {&ssl.pem_root_certs, &ssl.pem_cert_chain, &ssl.pem_private_key};
+  for (size_t i = 0; i < 3; ++i) {
+    if (files[i].second->empty()) continue;
+    std::optional<std::string> pem = ReadWholeFile(*files[i].second);
+    if (!pem.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(files[i].first, ": cannot read '", *files[i].second, "'"));
+    }
+    *targets[i] = *pem;
+  }
+  return grpc::SslCredentials(ssl);
 }
 
 int RunSweep(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
@@ -76,6 +149,7 @@ int RunSweep(pulse::v1::RetentionService::Stub& stub, const Args& args, bool jso
   request.set_dry_run(args.Has("dry-run"));
   if (auto as_of = args.Get("as-of")) request.set_as_of(*as_of);
   grpc::ClientContext context;
+  if (!BearerHeader().empty()) context.AddMetadata("authorization", BearerHeader());
   std::unique_ptr<grpc::ClientReader<pulse::v1::RunSweepResponse>> reader = stub.RunSweep(&context, request);
   const bool tty = isatty(STDERR_FILENO) != 0;
   pulse::v1::RunSweepResponse event;
@@ -244,14 +318,36 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("PULSE_SERVER"); env != nullptr && *env != '\0') server = env;
   if (server.empty()) server = "127.0.0.1:50051";
   bool json = false;
+  pulse::ConnectionOptions connection;
+  connection.tls = pulse::EnvOr("PULSE_TLS", "") == "1";
+  connection.tls_ca = pulse::EnvOr("PULSE_TLS_CA", "");
+  connection.tls_cert = pulse::EnvOr("PULSE_TLS_CERT", "");
+  connection.tls_key = pulse::EnvOr("PULSE_TLS_KEY", "");
+  // A token given on the command line wins over the environment.
+  std::string cli_token, cli_token_file;
+  const std::pair<const char*, std::string*> valued_globals[] = {
+      {"--server", &server},           {"--token", &cli_token},              {"--token-file", &cli_token_file},
+      {"--tls-ca", &connection.tls_ca}, {"--tls-cert", &connection.tls_cert}, {"--tls-key", &connection.tls_key}};
   size_t i = 0;
   for (; i < all.size(); ++i) {
+    bool matched = false;
+    for (const auto& [name, target] : valued_globals) {
+      const std::string prefix = std::string(name) + "=";
+      if (all[i] == name) {
+        if (i + 1 >= all.size()) return pulse::Usage(std::string(name) + " needs a value");
+        *target = all[++i];
+        matched = true;
+      } else if (all[i].rfind(prefix, 0) == 0) {
+        *target = all[i].substr(prefix.size());
+        matched = true;
+      }
+      if (matched) break;
+    }
+    if (matched) continue;
     if (all[i] == "--json") {
       json = true;
-    } else if (all[i] == "--server" && i + 1 < all.size()) {
-      server = all[++i];
-    } else if (all[i].rfind("--server=", 0) == 0) {
-      server = all[i].substr(9);
+    } else if (all[i] == "--tls") {
+      connection.tls = true;
     } else if (all[i] == "--help" || all[i] == "-h" || all[i] == "help") {
       std::cout << pulse::kUsage;
       return 0;
@@ -292,7 +388,16 @@ int main(int argc, char** argv) {
   if (command != "account" && !args->positional().empty()) {
     return pulse::Usage("unexpected argument '" + args->positional()[0] + "'");
   }
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  if (!cli_token.empty() || !cli_token_file.empty()) {
+    connection.token = cli_token;
+    connection.token_file = cli_token_file;
+  } else {
+    connection.token = pulse::EnvOr("PULSE_TOKEN", "");
+    connection.token_file = pulse::EnvOr("PULSE_TOKEN_FILE", "");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = pulse::MakeCredentials(connection);
+  if (!credentials.ok()) return pulse::Usage(std::string(credentials.status().message()));
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, *credentials);
   if (command == "health") return pulse::Health(channel, json, server);
   std::unique_ptr<pulse::v1::RetentionService::Stub> stub = pulse::v1::RetentionService::NewStub(channel);
   if (command == "sweep") return pulse::RunSweep(*stub, *args, json, server);

@@ -36,6 +36,7 @@
 #include "sidecar/engine/scorer.h"
 #include "sidecar/http/http_server.h"
 #include "sidecar/report/coverage_html.h"
+#include "sidecar/server/auth.h"
 #include "sidecar/server/pulse_server.h"
 #include "sidecar/server/retention_service.h"
 
@@ -124,14 +125,27 @@ int Serve(const std::vector<std::string>& argv) {
   if (auto http_listen = args->Get("http-listen")) config->http_listen = *http_listen;
   LogFormat format;
   if (ParseLogFormat(config->log_format, &format)) SetLogFormat(format);
+  if (absl::Status s = CheckTransportSecurity(*config); !s.ok()) return Usage(std::string(s.message()));
+  std::shared_ptr<TokenAuthorizer> authorizer;
+  if (config->auth.enabled()) {
+    absl::StatusOr<std::unique_ptr<TokenAuthorizer>> loaded = TokenAuthorizer::Load(config->auth.tokens_file);
+    if (!loaded.ok()) return Usage(Redact(loaded.status().message()));
+    authorizer = std::move(*loaded);
+  }
   MetricsRegistry metrics;  // declared first: outlives the sweeper and both servers
   absl::StatusOr<PulseApp> app = OpenPulseApp(*config);
   if (!app.ok()) return Fail(app.status());
   app->sweeper->SetMetrics(&metrics);
   ServerParams params;
   params.listen = config->listen;
+  params.tls = config->tls;
+  params.authorizer = authorizer;
+  params.limits = config->limits;
   absl::StatusOr<std::unique_ptr<PulseServer>> server = PulseServer::Start(app->sweeper.get(), params);
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) {
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? Usage(std::string(server.status().message()))
+                                                                         : Fail(server.status());
+  }
   // The chosen port, for scripts and tests that listen on port 0.
   std::cout << "pulsed listening on port " << (*server)->port() << std::endl;
   std::unique_ptr<HttpServer> http;
@@ -145,6 +159,25 @@ int Serve(const std::vector<std::string>& argv) {
       if (absl::Status s = LatestCoverageReport(*sweeper, &report); !s.ok()) return s;
       return RenderCoverageHtml(report);
     };
+    if (authorizer != nullptr) {
+      // The page needs a viewer token; over plaintext HTTP off this machine
+      // the token would travel in clear text, so it is not served there.
+      const bool token_safe = IsLoopbackAddress(config->http_listen) || config->auth.allow_insecure;
+      if (!token_safe) {
+        LogWarning("pulsed", "/coverage is refused on ", config->http_listen,
+                   ": auth is on and the HTTP endpoint is plaintext (use pulsectl coverage --html)");
+      }
+      http_params.authorize_coverage = [authorizer, token_safe](absl::string_view authorization,
+                                                                absl::string_view peer) -> absl::Status {
+        if (!token_safe) {
+          return absl::PermissionDeniedError(
+              "with auth on, /coverage is served only on a loopback http_listen (the token would cross the "
+              "network in clear text): use `pulsectl coverage --html FILE`");
+        }
+        Role role;
+        return authorizer->AuthorizeRole(Role::kViewer, "GET /coverage", authorization, peer, &role);
+      };
+    }
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(std::move(http_params));
     if (!started.ok()) {
       (*server)->Shutdown();

@@ -270,8 +270,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   PulseConfig c;
   ConfigReader r;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
-  if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep",
-                              "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
+  if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep", "tls",
+                              "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);
@@ -323,6 +323,39 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     r.Duration(sweep, "sweep", "interval", &c.sweep.interval, absl::Minutes(1));
     r.Bool(sweep, "sweep", "run_on_start", &c.sweep.run_on_start);
     r.Bool(sweep, "sweep", "write_tasks", &c.sweep.write_tasks);
+  }
+
+  if (const YAML::Node tls = root["tls"];
+      tls && r.ExpectMap(tls, "tls", {"cert_file", "key_file", "client_ca_file", "require_client_cert",
+                                      "reload_interval"})) {
+    r.String(tls, "tls", "cert_file", &c.tls.cert_file);
+    r.String(tls, "tls", "key_file", &c.tls.key_file);
+    r.String(tls, "tls", "client_ca_file", &c.tls.client_ca_file);
+    r.Bool(tls, "tls", "require_client_cert", &c.tls.require_client_cert);
+    r.Duration(tls, "tls", "reload_interval", &c.tls.reload_interval, absl::Seconds(1));
+    if (c.tls.cert_file.empty() != c.tls.key_file.empty()) {
+      r.Fail(c.tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file",
+             "tls.cert_file and tls.key_file go together: set both (PEM files) or neither");
+    }
+    if (!c.tls.client_ca_file.empty() && c.tls.cert_file.empty()) {
+      r.Fail("tls.client_ca_file", "needs tls.cert_file and tls.key_file (client certificates need TLS)");
+    }
+    if (c.tls.require_client_cert && c.tls.client_ca_file.empty()) {
+      r.Fail("tls.require_client_cert", "needs tls.client_ca_file: the CA that signs the client certificates");
+    }
+  }
+  if (const YAML::Node auth = root["auth"];
+      auth && r.ExpectMap(auth, "auth", {"tokens_file", "allow_insecure"})) {
+    r.String(auth, "auth", "tokens_file", &c.auth.tokens_file);
+    r.Bool(auth, "auth", "allow_insecure", &c.auth.allow_insecure);
+  }
+  if (const YAML::Node limits = root["limits"];
+      limits && r.ExpectMap(limits, "limits", {"max_receive_message_bytes", "max_concurrent_streams",
+                                               "default_deadline"})) {
+    r.Int(limits, "limits", "max_receive_message_bytes", &c.limits.max_receive_message_bytes, 1024,
+          64 * 1024 * 1024);
+    r.Int(limits, "limits", "max_concurrent_streams", &c.limits.max_concurrent_streams, 1, 10000);
+    r.Duration(limits, "limits", "default_deadline", &c.limits.default_deadline, absl::Seconds(1));
   }
 
   TierPolicy& t = c.engine.tiers;
@@ -507,7 +540,28 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   }
   c.adapter.suitecrm.ca_file = Resolve(base_dir, c.adapter.suitecrm.ca_file);
   c.adapter.odoo.ca_file = Resolve(base_dir, c.adapter.odoo.ca_file);
+  c.tls.cert_file = Resolve(base_dir, c.tls.cert_file);
+  c.tls.key_file = Resolve(base_dir, c.tls.key_file);
+  c.tls.client_ca_file = Resolve(base_dir, c.tls.client_ca_file);
+  c.auth.tokens_file = Resolve(base_dir, c.auth.tokens_file);
   return c;
+}
+
+bool IsLoopbackAddress(const std::string& host_port) {
+  const size_t colon = host_port.rfind(':');
+  std::string host = colon == std::string::npos ? host_port : host_port.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  host = absl::AsciiStrToLower(host);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+absl::Status CheckTransportSecurity(const PulseConfig& config) {
+  if (!config.auth.enabled() || config.tls.enabled() || config.auth.allow_insecure) return absl::OkStatus();
+  if (IsLoopbackAddress(config.listen)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "config: auth.tokens_file: bearer tokens would cross the network in clear text on listen address '",
+      config.listen, "': set tls.cert_file and tls.key_file, listen on a loopback address, or set "
+      "auth.allow_insecure: true if a proxy in front of Pulse terminates TLS"));
 }
 
 absl::StatusOr<std::string> LoadAdapterCredentials(const AdapterConfig& adapter) {
@@ -611,6 +665,26 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "interval" << YAML::Value << absl::FormatDuration(c.sweep.interval);
   out << YAML::Key << "run_on_start" << YAML::Value << c.sweep.run_on_start;
   out << YAML::Key << "write_tasks" << YAML::Value << c.sweep.write_tasks;
+  out << YAML::EndMap;
+  if (c.tls.enabled()) {
+    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "cert_file" << YAML::Value << c.tls.cert_file;
+    out << YAML::Key << "key_file" << YAML::Value << c.tls.key_file;
+    if (!c.tls.client_ca_file.empty()) out << YAML::Key << "client_ca_file" << YAML::Value << c.tls.client_ca_file;
+    out << YAML::Key << "require_client_cert" << YAML::Value << c.tls.require_client_cert;
+    out << YAML::Key << "reload_interval" << YAML::Value << absl::FormatDuration(c.tls.reload_interval);
+    out << YAML::EndMap;
+  }
+  if (c.auth.enabled()) {
+    out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "tokens_file" << YAML::Value << c.auth.tokens_file;
+    out << YAML::Key << "allow_insecure" << YAML::Value << c.auth.allow_insecure;
+    out << YAML::EndMap;
+  }
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_receive_message_bytes" << YAML::Value << c.limits.max_receive_message_bytes;
+  out << YAML::Key << "max_concurrent_streams" << YAML::Value << c.limits.max_concurrent_streams;
+  out << YAML::Key << "default_deadline" << YAML::Value << absl::FormatDuration(c.limits.default_deadline);
   out << YAML::EndMap;
   out << YAML::Key << "tiers" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "key_revenue_share" << YAML::Value << e.tiers.key_revenue_share;

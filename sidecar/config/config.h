@@ -74,6 +74,35 @@ struct SweepConfig {
   bool write_tasks = true;
 };
 
+// tls: the gRPC listener's certificate and key (PEM files, reloaded when
+// they change) and, for mTLS, the CA that signs client certificates.
+struct TlsConfig {
+  std::string cert_file;       // absolute after loading; empty = plaintext
+  std::string key_file;        // absolute after loading
+  std::string client_ca_file;  // absolute after loading; empty = no client certificates
+  bool require_client_cert = false;
+  absl::Duration reload_interval = absl::Minutes(1);  // how often the files are checked for changes
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// auth: bearer tokens with roles (docs/SECURITY.md).
+struct AuthConfig {
+  std::string tokens_file;  // absolute after loading; empty = no authentication
+  // Allows tokens over plaintext on a non-loopback address (e.g. behind a
+  // TLS-terminating mesh). Off: such a config is refused at start.
+  bool allow_insecure = false;
+  bool enabled() const { return !tokens_file.empty(); }
+};
+
+// limits: what one client may ask of the server.
+struct LimitsConfig {
+  int max_receive_message_bytes = 1024 * 1024;
+  int max_concurrent_streams = 64;  // per connection
+  // A streaming call whose client set no deadline ends after this (the sweep
+  // it started goes on).
+  absl::Duration default_deadline = absl::Hours(1);
+};
+
 struct PulseConfig {
   std::string listen = "127.0.0.1:50051";
   std::string log_level = "info";
@@ -83,6 +112,9 @@ struct PulseConfig {
   std::string store_path;  // absolute after loading
   AdapterConfig adapter;
   SweepConfig sweep;
+  TlsConfig tls;
+  AuthConfig auth;
+  LimitsConfig limits;
   EngineConfig engine;
   std::string source_path;  // the file it was loaded from
 };
@@ -102,6 +134,15 @@ absl::StatusOr<PulseConfig> LoadConfigFile(const std::string& path);
 // configured or the value is empty, NotFound when the file cannot be read or
 // the variable is not set.
 absl::StatusOr<std::string> LoadAdapterCredentials(const AdapterConfig& adapter);
+
+// Whether `host_port` ("127.0.0.1:50051", "[::1]:0", "localhost:1") can only
+// be reached from this machine.
+bool IsLoopbackAddress(const std::string& host_port);
+
+// Refuses what would send secrets in clear text: auth without tls on a
+// `listen` address that is not loopback, unless auth.allow_insecure.
+// Checked after command-line overrides. InvalidArgument naming the keys.
+absl::Status CheckTransportSecurity(const PulseConfig& config);
 
 // The YAML for a config: used by `pulsed demo` and as documentation.
 std::string RenderConfig(const PulseConfig& config);

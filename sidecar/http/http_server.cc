@@ -100,7 +100,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerParams p
     res.set_content(healthy ? "ok\n" : "not synced: no sweep has read the CRM yet\n", "text/plain; charset=utf-8");
   });
   if (self->params.coverage_page) {
-    server.Get("/coverage", [self](const httplib::Request&, httplib::Response& res) {
+    server.Get("/coverage", [self](const httplib::Request& req, httplib::Response& res) {
+      if (self->params.authorize_coverage) {
+        const absl::Status allowed = self->params.authorize_coverage(
+            req.get_header_value("Authorization"), absl::StrCat(req.remote_addr, ":", req.remote_port));
+        if (!allowed.ok()) {
+          const bool unauthenticated = allowed.code() == absl::StatusCode::kUnauthenticated;
+          res.status = unauthenticated ? 401 : 403;
+          if (unauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"pulse\"");
+          res.set_content(absl::StrCat(allowed.message(), "\n"), "text/plain; charset=utf-8");
+          return;
+        }
+      }
       absl::StatusOr<std::string> page = self->params.coverage_page();
       if (!page.ok()) {
         res.status = page.status().code() == absl::StatusCode::kFailedPrecondition ? 503 : 500;

@@ -5,7 +5,8 @@
 //   GET /metrics   the registry in the Prometheus text format 0.0.4
 //   GET /healthz   200 "ok" once a sweep has read the CRM, 503 before
 //   GET /coverage  the coverage report as a self-contained HTML page; 503
-//                  before the first sweep (404 when not configured)
+//                  before the first sweep (404 when not configured); with
+//                  authorize_coverage, 401/403 without a good bearer token
 //   GET /          a short plain-text index
 //
 // Other paths are 404; methods other than GET (and HEAD) are 405.
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "sidecar/common/metrics.h"
 
 namespace pulse {
@@ -33,6 +35,11 @@ struct HttpServerParams {
   // yet) is a 503, any other error a 500, both with the message as text.
   // Called on the server's threads, so it must be thread-safe. Empty = 404.
   std::function<absl::StatusOr<std::string>()> coverage_page;
+  // Decides whether a GET /coverage may see the page, given its
+  // Authorization header (empty when absent) and the client's address:
+  // Unauthenticated is a 401, PermissionDenied a 403. Empty = open.
+  // /metrics and /healthz are always open.
+  std::function<absl::Status(absl::string_view authorization, absl::string_view peer)> authorize_coverage;
 };
 
 // Serves on its own threads from Start() until Stop() or destruction.

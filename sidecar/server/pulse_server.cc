@@ -5,22 +5,31 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/server/server_credentials.h"
 
 namespace pulse {
 namespace {
 constexpr char kLog[] = "server";
 }  // namespace
 
-PulseServer::PulseServer(Sweeper* sweeper) : sweeper_(sweeper), runner_(sweeper), service_(sweeper, &runner_) {}
+PulseServer::PulseServer(Sweeper* sweeper, absl::Duration default_deadline)
+    : sweeper_(sweeper), runner_(sweeper), service_(sweeper, &runner_, default_deadline) {}
 
 absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(Sweeper* sweeper, const ServerParams& params) {
-  std::unique_ptr<PulseServer> server(new PulseServer(sweeper));
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(params.tls, params.authorizer);
+  if (!credentials.ok()) return credentials.status();
+  std::unique_ptr<PulseServer> server(new PulseServer(sweeper, params.limits.default_deadline));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(params.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(params.listen, *credentials, &server->port_);
   builder.RegisterService(&server->service_);
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(params.limits.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, params.limits.max_concurrent_streams);
+  // A client that connects and never finishes the TLS handshake holds a
+  // connection for at most this long.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10000);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", params.listen,
@@ -32,7 +41,9 @@ absl::StatusOr<std::unique_ptr<PulseServer>> PulseServer::Start(Sweeper* sweeper
     if (raw->sweeper_->HasSynced()) raw->SetServing(true);
   });
   if (params.periodic_sweeps) server->periodic_ = std::thread([raw] { raw->PeriodicLoop(); });
-  LogInfo(kLog, "listening on port ", server->port_, " (gRPC: pulse.v1.RetentionService, health, reflection)");
+  LogInfo(kLog, "listening on port ", server->port_, " (gRPC: pulse.v1.RetentionService, health, reflection; ",
+          params.tls.enabled() ? (params.tls.require_client_cert ? "mTLS" : "TLS") : "plaintext",
+          params.authorizer != nullptr ? ", bearer tokens" : ", no authentication", ")");
   return server;
 }
 

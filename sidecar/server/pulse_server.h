@@ -11,6 +11,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/grpcpp.h"
+#include "sidecar/config/config.h"
+#include "sidecar/server/auth.h"
 #include "sidecar/server/retention_service.h"
 #include "sidecar/server/sweep_runner.h"
 #include "sidecar/sweep/sweeper.h"
@@ -23,13 +25,18 @@ inline constexpr char kRetentionServiceName[] = "pulse.v1.RetentionService";
 struct ServerParams {
   std::string listen;  // "host:port"; port 0 picks a free port
   bool periodic_sweeps = true;
+  TlsConfig tls;  // disabled: plaintext
+  // Checks every call's bearer token; null: no authentication.
+  std::shared_ptr<TokenAuthorizer> authorizer;
+  LimitsConfig limits;
 };
 
 class PulseServer {
  public:
   // Starts serving. `sweeper` must outlive the server. Health is NOT_SERVING
   // until a sweep has read the CRM successfully. Unavailable when the
-  // address cannot be bound.
+  // address cannot be bound; InvalidArgument naming the tls.* key when a
+  // certificate file is missing or malformed.
   static absl::StatusOr<std::unique_ptr<PulseServer>> Start(Sweeper* sweeper, const ServerParams& params);
 
   PulseServer(const PulseServer&) = delete;
@@ -46,7 +53,7 @@ class PulseServer {
   void Wait();
 
  private:
-  explicit PulseServer(Sweeper* sweeper);
+  PulseServer(Sweeper* sweeper, absl::Duration default_deadline);
   void PeriodicLoop();
   void SetServing(bool serving);
 

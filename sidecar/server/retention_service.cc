@@ -4,6 +4,8 @@
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "grpc/support/time.h"
+#include "grpcpp/alarm.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
@@ -17,6 +19,15 @@ namespace {
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
 constexpr size_t kMaxIdLength = 256;
+// Longer than any token or filter value this server issues or knows; checked
+// before a value is parsed or echoed in a message.
+constexpr size_t kMaxTokenLength = 64;
+constexpr size_t kMaxFilterLength = 64;
+
+absl::Status CheckLength(absl::string_view field, const std::string& value, size_t max) {
+  if (value.size() <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " is longer than ", max, " characters"));
+}
 
 absl::Status NoSweepYet() {
   return absl::FailedPreconditionError(
@@ -71,6 +82,22 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
     }
   }
 
+  // Ends the stream with DEADLINE_EXCEEDED after `after` unless it has ended
+  // by then: for clients that set no deadline of their own.
+  void ExpireAfter(absl::Duration after) {
+    std::shared_ptr<Shared> shared = shared_;
+    {
+      absl::MutexLock lock(&shared->mu);
+      shared->expire_after = after;
+    }
+    alarm_.Set(absl::ToChronoTime(absl::Now() + after), [shared](bool fired) {
+      if (!fired) return;
+      absl::MutexLock lock(&shared->mu);
+      shared->expired = true;
+      if (shared->reactor != nullptr) shared->reactor->Pump(lock);
+    });
+  }
+
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&shared_->mu);
     shared_->writing = false;
@@ -91,6 +118,7 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
       absl::MutexLock lock(&shared_->mu);
       shared_->reactor = nullptr;
     }
+    alarm_.Cancel();
     delete this;
   }
 
@@ -105,6 +133,8 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
     bool report_sent ABSL_GUARDED_BY(mu) = false;
     bool finished ABSL_GUARDED_BY(mu) = false;
     bool broken ABSL_GUARDED_BY(mu) = false;
+    bool expired ABSL_GUARDED_BY(mu) = false;
+    absl::Duration expire_after ABSL_GUARDED_BY(mu);
   };
 
   // Decides the next stream operation under the lock and starts it with the
@@ -118,6 +148,11 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
     bool write = false;
     if (s.broken) {
       finish = grpc::Status(grpc::StatusCode::CANCELLED, "the client cancelled; the sweep continues on the server");
+    } else if (s.expired && !s.report_sent) {
+      finish = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                            absl::StrCat("the call set no deadline and ran for the server's default of ",
+                                         absl::FormatDuration(s.expire_after),
+                                         " (limits.default_deadline); the sweep continues on the server"));
     } else if (s.has_progress && !s.report_sent) {
       message_.Clear();
       *message_.mutable_progress() = s.progress;
@@ -150,6 +185,7 @@ class SweepStreamReactor final : public grpc::ServerWriteReactor<pulse::v1::RunS
 
   std::shared_ptr<Shared> shared_;
   pulse::v1::RunSweepResponse message_;
+  grpc::Alarm alarm_;
 };
 
 void FillSegment(const SegmentFigures& s, pulse::v1::CoverageSegment* out) {
@@ -246,6 +282,10 @@ grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RetentionServiceImpl::Run
   auto* reactor = new SweepStreamReactor();
   SweepRequest sweep;
   sweep.dry_run = request->dry_run();
+  if (absl::Status s = CheckLength("as_of", request->as_of(), kMaxFilterLength); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
   if (!request->as_of().empty()) {
     absl::StatusOr<absl::CivilDay> day = ParseIsoDay(request->as_of());
     if (!day.ok()) {
@@ -257,6 +297,9 @@ grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RetentionServiceImpl::Run
     sweep.as_of = StartOfDay(*day + 1) - absl::Seconds(1);
     if (*sweep.as_of > absl::Now()) sweep.as_of = absl::Now();
   }
+  // gRPC marks "no deadline" as the infinite future.
+  const gpr_timespec deadline = gpr_convert_clock_type(context->raw_deadline(), GPR_CLOCK_REALTIME);
+  if (gpr_time_cmp(deadline, gpr_inf_future(GPR_CLOCK_REALTIME)) == 0) reactor->ExpireAfter(default_deadline_);
   reactor->Begin(runner_, sweep);
   return reactor;
 }
@@ -270,6 +313,7 @@ absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListConta
   if (request.owner_id().size() > kMaxIdLength) {
     return absl::InvalidArgumentError(absl::StrCat("owner_id is longer than ", kMaxIdLength, " characters"));
   }
+  if (absl::Status s = CheckLength("page_token", request.page_token(), kMaxTokenLength); !s.ok()) return s;
   if (!pulse::v1::Tier_IsValid(request.tier())) return absl::InvalidArgumentError("tier is not a known value");
   if (!pulse::v1::Action_IsValid(request.action())) return absl::InvalidArgumentError("action is not a known value");
   std::shared_ptr<const SweepSnapshot> snap = sweeper_->Latest();
@@ -424,6 +468,8 @@ absl::Status RetentionServiceImpl::DoListSweeps(const pulse::v1::ListSweepsReque
 
 absl::Status RetentionServiceImpl::DoGetUpliftReport(const pulse::v1::GetUpliftReportRequest& request,
                                                      pulse::v1::UpliftReport* response) const {
+  if (absl::Status s = CheckLength("action", request.action(), kMaxFilterLength); !s.ok()) return s;
+  if (absl::Status s = CheckLength("tier", request.tier(), kMaxFilterLength); !s.ok()) return s;
   if (!request.action().empty() && !ParseActionId(request.action()).has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("action: unknown action id '", request.action(), "'"));
   }

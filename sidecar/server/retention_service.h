@@ -5,6 +5,7 @@
 #define PULSE_SIDECAR_SERVER_RETENTION_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/retention.grpc.pb.h"
 #include "sidecar/server/sweep_runner.h"
@@ -22,8 +23,11 @@ absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageRep
 
 class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackService {
  public:
-  // Both must outlive the service.
-  RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner) : sweeper_(sweeper), runner_(runner) {}
+  // Both must outlive the service. A RunSweep stream whose client set no
+  // deadline ends with DEADLINE_EXCEEDED after `default_deadline` (the sweep
+  // goes on); unary calls never wait, so they need none.
+  RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner, absl::Duration default_deadline = absl::Hours(1))
+      : sweeper_(sweeper), runner_(runner), default_deadline_(default_deadline) {}
 
   grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RunSweep(
       grpc::CallbackServerContext* context, const pulse::v1::RunSweepRequest* request) override;
@@ -57,6 +61,7 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
  private:
   Sweeper* sweeper_;
   SweepRunner* runner_;
+  const absl::Duration default_deadline_;
 };
 
 }  // namespace pulse

@@ -129,6 +129,11 @@ checked_render existing-volumes --set persistence.existingClaim=pulse-store \
   --set adapter.csv.existingConfigMap=crm-csv --set sweep.writeTasks=false -- \
   --expect-claim pulse-store --expect-no-kind PersistentVolumeClaim \
   --expect-config adapter.csv.dir=/var/lib/pulse-crm --expect-config sweep.write_tasks=false
+checked_render tls-auth --set tls.existingSecret=pulse-tls --set tls.requireClientCert=true \
+  --set tls.reloadInterval=30s --set auth.existingSecret=pulse-tokens --set auth.existingSecretKey=tokens -- \
+  --expect-tls pulse-tls --expect-mtls --expect-auth pulse-tokens --expect-config tls.reload_interval=30s \
+  --expect-config auth.allow_insecure=false
+checked_render tls-only --set tls.existingSecret=pulse-tls -- --expect-tls pulse-tls
 
 # The real parser has the last word: pulsed runs a dry-run sweep with each rendered pulse.yaml, verbatim
 # but for store.path and adapter.csv.dir, which point at a small demo CRM in the scratch folder.
@@ -141,7 +146,7 @@ elif ! "$pulsed" demo --out "$work/crm" --accounts 30 --seed 7 --end-date 2026-0
   cat "$work/demo.out"
   fail "pulsed demo writes a small CRM for the config check"
 else
-  for label in default csv existing-volumes; do
+  for label in default csv existing-volumes tls-auth; do
     [ -f "$work/$label.yaml" ] || { fail "pulsed accepts the rendered pulse.yaml ($label): not rendered"; continue; }
     if "$py" - "$work/$label.yaml" "$work/$label.db" "$work/crm" >"$work/$label-pulse.yaml" <<'PY' &&
 import re, sys, yaml
@@ -184,6 +189,17 @@ expect_failure "schema rejects an unknown top-level key" "replicas" template pul
 expect_failure "schema rejects an unknown nested key" "logLevel" template pulse "$chart" --set sweep.logLevel=debug
 expect_failure "schema rejects a value out of config.cc's range" "overdueRatio" template pulse "$chart" --set signals.overdueRatio=0.5
 expect_failure "schema rejects a malformed duration" "sweep.interval" template pulse "$chart" --set sweep.interval=often
+expect_failure "tokens without TLS are refused (clear text)" "clear text" \
+  template pulse "$chart" --set auth.existingSecret=pulse-tokens
+if render "$work/auth-insecure.yaml" --set auth.existingSecret=pulse-tokens --set auth.allowInsecure=true; then
+  pass "tokens without TLS render with auth.allowInsecure=true"
+else
+  fail "tokens without TLS render with auth.allowInsecure=true"
+fi
+expect_failure "schema rejects an inline token (auth.tokens)" "Additional property" \
+  template pulse "$chart" --set "auth.tokens=$token"
+expect_failure "schema rejects a malformed tls.reloadInterval" "reloadInterval" \
+  template pulse "$chart" --set tls.reloadInterval=often
 expect_failure "a read-only CSV ConfigMap needs sweep.writeTasks=false" "sweep.writeTasks=false" \
   template pulse "$chart" --set adapter.csv.existingConfigMap=crm-csv
 for key in crm.password crm.token crm.existingSecretValue; do

@@ -24,6 +24,9 @@ CONFIG_KEYS = {
     "log_format": None,
     "store": {"path": None},
     "adapter": {"type": None, "csv": {"dir": None}, "credentials_file": None, "credentials_env": None},
+    "tls": {"cert_file": None, "key_file": None, "client_ca_file": None, "require_client_cert": None,
+            "reload_interval": None},
+    "auth": {"tokens_file": None, "allow_insecure": None},
     "sweep": {"interval": None, "run_on_start": None, "write_tasks": None},
     "tiers": {"key_revenue_share": None, "key_max_account_share": None, "mid_account_share": None,
               "use_crm_tier": None},
@@ -40,12 +43,15 @@ CONFIG_KEYS = {
 }
 LIST_KEYS = {"contact.pool_users", "contact.key_account_users"}
 # Keys config.cc accepts but does not require: the chart renders them only in some cases.
-OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env"}
+OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env", "tls", "tls.client_ca_file", "auth"}
 
 STANDARD_LABELS = ["helm.sh/chart", "app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]
 GRPC_PORT, HTTP_PORT = 50051, 9090
 DATA_DIR, CONFIG_DIR, SECRET_DIR = "/var/lib/pulse", "/etc/pulse", "/var/run/secrets/pulse"
+TLS_DIR, AUTH_DIR = "/var/run/secrets/pulse-tls", "/var/run/secrets/pulse-auth"
+# Volumes of the TLS and tokens Secrets; every other Secret volume is the CRM's.
+TLS_VOLUME, AUTH_VOLUME = "tls", "auth-tokens"
 
 
 class Checks:
@@ -103,6 +109,9 @@ def main():
     parser.add_argument("--expect-config", action="append", default=[],
                         help="KEY.PATH=VALUE the rendered pulse.yaml must hold (compared as strings)")
     parser.add_argument("--expect-claim", help="claimName of the store volume")
+    parser.add_argument("--expect-tls", help="name of the TLS Secret serving gRPC")
+    parser.add_argument("--expect-mtls", action="store_true", help="client certificates are required")
+    parser.add_argument("--expect-auth", help="name of the Secret holding the tokens file")
     args = parser.parse_args()
     c = Checks(args.name)
 
@@ -161,9 +170,16 @@ def main():
     ports = {p["name"]: p["containerPort"] for p in ctr.get("ports", [])}
     c.check("container ports grpc 50051 and http 9090", ports == {"grpc": GRPC_PORT, "http": HTTP_PORT}, str(ports))
 
-    # Probes: native gRPC on 50051; readiness on the RetentionService, liveness on "".
+    # Probes: native gRPC on 50051; readiness on the RetentionService, liveness on "". With TLS, which
+    # Kubernetes' grpc probes cannot speak, HTTP GET /healthz on the http port.
     def grpc_probe(name, service):
         probe = ctr.get(name) or {}
+        if args.expect_tls:
+            h = probe.get("httpGet") or {}
+            c.check(f"{name} is HTTP GET /healthz on the http port (TLS: grpc probes cannot speak it)",
+                    h.get("path") == "/healthz" and h.get("port") == "http" and not
+                    (set(probe) & {"grpc", "exec", "tcpSocket"}), str(probe))
+            return probe
         g = probe.get("grpc") or {}
         c.check(f"{name} is a native grpc probe on 50051, service {service!r}",
                 g.get("port") == GRPC_PORT and g.get("service", "") == service and not
@@ -244,7 +260,19 @@ def main():
                                               .get("checksum/config", ""))) is not None,
             str(spec["template"]["metadata"].get("annotations")))
 
-    secret_volumes = [n for n, v in volumes.items() if "secret" in v]
+    secret_volumes = [n for n, v in volumes.items() if "secret" in v and n not in (TLS_VOLUME, AUTH_VOLUME)]
+
+    # TLS and tokens Secrets: whole-folder read-only mounts (no subPath, so renewed files reach the pod).
+    for volume, secret, folder in [(TLS_VOLUME, args.expect_tls, TLS_DIR), (AUTH_VOLUME, args.expect_auth, AUTH_DIR)]:
+        v = volumes.get(volume)
+        ms = [m for m in ctr.get("volumeMounts", []) if m["name"] == volume]
+        if secret:
+            c.check(f"Secret {secret} is mounted read-only at {folder} without subPath",
+                    v is not None and v.get("secret", {}).get("secretName") == secret and len(ms) == 1
+                    and ms[0].get("mountPath") == folder and ms[0].get("readOnly") is True and "subPath" not in ms[0],
+                    f"{v} mounted as {ms}")
+        else:
+            c.check(f"no {volume} volume without its Secret", v is None and not ms, str(v))
     secret_file = None  # where the mounted credentials file is, for pulse.yaml's adapter.credentials_file
     env_secret_refs = [e for e in ctr.get("env", []) or [] if "secretKeyRef" in (e.get("valueFrom") or {})] + \
         [e for e in ctr.get("envFrom", []) or [] if "secretRef" in e]
@@ -291,6 +319,21 @@ def main():
                 str(credentials_file))
     c.check("no adapter.credentials_env (the Secret is a file, never an env var)",
             lookup(config, "adapter.credentials_env") is None, str(lookup(config, "adapter.credentials_env")))
+    if args.expect_tls:
+        c.check("pulse.yaml tls names the mounted certificate and key",
+                lookup(config, "tls.cert_file") == f"{TLS_DIR}/tls.crt"
+                and lookup(config, "tls.key_file") == f"{TLS_DIR}/tls.key", str(config.get("tls")))
+        c.check(f"pulse.yaml tls requires client certificates: {args.expect_mtls}",
+                lookup(config, "tls.require_client_cert") is args.expect_mtls
+                and (lookup(config, "tls.client_ca_file") == f"{TLS_DIR}/ca.crt") is args.expect_mtls,
+                str(config.get("tls")))
+    else:
+        c.check("no tls in pulse.yaml without tls.existingSecret", "tls" not in config, str(config.get("tls")))
+    if args.expect_auth:
+        tokens = str(lookup(config, "auth.tokens_file"))
+        c.check("pulse.yaml auth.tokens_file is in the mounted tokens Secret", tokens.startswith(AUTH_DIR + "/"), tokens)
+    else:
+        c.check("no auth in pulse.yaml without auth.existingSecret", "auth" not in config, str(config.get("auth")))
     store_path = str(lookup(config, "store.path"))
     c.check("store.path is on the data volume", store_path.startswith(DATA_DIR + "/"), store_path)
     if lookup(config, "adapter.type") == "csv":
@@ -320,9 +363,15 @@ def main():
         t = tests[0]["spec"]
         tc = t["containers"][0]
         argv = (tc.get("command") or []) + (tc.get("args") or [])
+        tls_args = []
+        if args.expect_tls:
+            tls_args = ["--tls-ca", f"{TLS_DIR}/ca.crt"]
+            if args.expect_mtls:
+                tls_args += ["--tls-cert", f"{TLS_DIR}/tls.crt", "--tls-key", f"{TLS_DIR}/tls.key"]
         want = ["/usr/local/bin/pulsectl", "--server",
-                f"{svc['metadata']['name']}:{svc_ports['grpc']['port']}", "health"]
-        c.check("the test pod runs pulsectl --server <service>:<grpc port> health", argv == want, str(argv))
+                f"{svc['metadata']['name']}:{svc_ports['grpc']['port']}"] + tls_args + ["health"]
+        c.check("the test pod runs pulsectl --server <service>:<grpc port> [TLS options] health", argv == want,
+                str(argv))
         test_labels = tests[0]["metadata"].get("labels") or {}
         c.check("the test pod is not selected by the Service (nor the NetworkPolicy or PDB)",
                 not all(test_labels.get(k) == v for k, v in selector.items()), str(test_labels))

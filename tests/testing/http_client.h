@@ -28,9 +28,10 @@ struct HttpResponse {
   std::string body;
 };
 
-// Sends `method path` to 127.0.0.1:`port`; nullopt when it cannot connect or
-// the answer is not HTTP.
-inline std::optional<HttpResponse> HttpRequest(int port, const std::string& method, const std::string& path) {
+// Sends `method path` to 127.0.0.1:`port` with `extra_headers` ("Name: value\r\n"
+// lines); nullopt when it cannot connect or the answer is not HTTP.
+inline std::optional<HttpResponse> HttpRequest(int port, const std::string& method, const std::string& path,
+                                               const std::string& extra_headers = "") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return std::nullopt;
   sockaddr_in addr{};
@@ -42,7 +43,7 @@ inline std::optional<HttpResponse> HttpRequest(int port, const std::string& meth
     return std::nullopt;
   }
   const std::string request = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n",
-                                           "Content-Length: 0\r\nConnection: close\r\n\r\n");
+                                           "Content-Length: 0\r\nConnection: close\r\n", extra_headers, "\r\n");
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     close(fd);
     return std::nullopt;
@@ -73,8 +74,8 @@ inline std::optional<HttpResponse> HttpRequest(int port, const std::string& meth
   return out;
 }
 
-inline std::optional<HttpResponse> HttpGet(int port, const std::string& path) {
-  return HttpRequest(port, "GET", path);
+inline std::optional<HttpResponse> HttpGet(int port, const std::string& path, const std::string& extra_headers = "") {
+  return HttpRequest(port, "GET", path, extra_headers);
 }
 
 }  // namespace pulse::testing

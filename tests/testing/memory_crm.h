@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "adapters/crm_adapter.h"
 
 namespace pulse::testing {
@@ -30,6 +31,9 @@ struct MemoryCrmState {
   int fail_next_writes = 0;                          // that many WriteTask calls fail...
   absl::Status write_error = absl::UnavailableError("CRM is down");  // ...with this
   int accept_then_timeout = 0;  // that many writes are stored, then DeadlineExceeded
+  // When set, every read waits until it is notified: a CRM that is slow for
+  // as long as the test wants.
+  absl::Notification* hold_reads = nullptr;
 };
 
 class MemoryCrm final : public CrmAdapter {
@@ -108,6 +112,7 @@ class MemoryCrm final : public CrmAdapter {
  private:
   template <typename T>
   absl::StatusOr<ChangeBatch<T>> Read(Entity e, std::vector<T> CustomerData::*field) {
+    if (state_->hold_reads != nullptr) state_->hold_reads->WaitForNotification();
     absl::MutexLock lock(&state_->mu);
     if (state_->read_error.has_value()) return *state_->read_error;
     if (auto it = state_->entity_errors.find(e); it != state_->entity_errors.end()) return it->second;

@@ -103,6 +103,8 @@ http endpoint for /metrics and /healthz); the Service maps its own ports onto th
 {{- define "pulse.configDir" -}}/etc/pulse{{- end }}
 {{- define "pulse.dataDir" -}}/var/lib/pulse{{- end }}
 {{- define "pulse.secretDir" -}}/var/run/secrets/pulse{{- end }}
+{{- define "pulse.tlsDir" -}}/var/run/secrets/pulse-tls{{- end }}
+{{- define "pulse.authDir" -}}/var/run/secrets/pulse-auth{{- end }}
 
 {{/*
 The PersistentVolumeClaim of the store.
@@ -134,6 +136,9 @@ Fails the render on combinations the schema cannot express. Included by the Depl
 {{- if and (ne .Values.adapter.type "csv") (not .Values.crm.existingSecret) }}
 {{- fail (printf "adapter.type=%s needs CRM credentials: create a Secret holding them and set crm.existingSecret (and crm.existingSecretKey, default \"credentials\"). The chart never takes credentials as plain values." .Values.adapter.type) }}
 {{- end }}
+{{- if and .Values.auth.existingSecret (not .Values.tls.existingSecret) (not .Values.auth.allowInsecure) }}
+{{- fail "auth.existingSecret without tls.existingSecret would send bearer tokens in clear text: set tls.existingSecret, or auth.allowInsecure=true if a service mesh encrypts the traffic" }}
+{{- end }}
 {{- if and .Values.crm.existingSecret (not .Values.crm.existingSecretKey) }}
 {{- fail "crm.existingSecretKey must name the key inside crm.existingSecret that holds the credentials" }}
 {{- end }}
@@ -142,6 +147,33 @@ Fails the render on combinations the schema cannot express. Included by the Depl
 {{- end }}
 {{- if and (eq .Values.adapter.type "csv") (include "pulse.csvVolumeEnabled" .) (or (eq (clean .Values.adapter.csv.mountPath) (include "pulse.dataDir" .)) (hasPrefix (printf "%s/" (include "pulse.dataDir" .)) (clean .Values.adapter.csv.mountPath))) }}
 {{- fail (printf "adapter.csv.mountPath must not be inside %s (Pulse's data volume)" (include "pulse.dataDir" .)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+pulsectl's connection options for the helm test pod: TLS (and mTLS) from the mounted TLS Secret.
+*/}}
+{{- define "pulse.testTlsArgs" -}}
+{{- if .Values.tls.existingSecret }}
+{{- $d := include "pulse.tlsDir" . -}}
+"--tls-ca", "{{ $d }}/ca.crt",
+{{- if .Values.tls.requireClientCert }} "--tls-cert", "{{ $d }}/tls.crt", "--tls-key", "{{ $d }}/tls.key",{{ end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A probe's handler: Kubernetes' native grpc probe on the health service, or with TLS (which grpc probes
+cannot speak) HTTP GET /healthz, which answers like the health service.
+*/}}
+{{- define "pulse.probeHandler" -}}
+{{- if .root.Values.tls.existingSecret }}
+httpGet:
+  path: /healthz
+  port: http
+{{- else }}
+grpc:
+  port: {{ include "pulse.grpcContainerPort" .root }}
+  service: {{ .service | quote }}
 {{- end }}
 {{- end }}
 

@@ -217,6 +217,68 @@ TEST(Config, CredentialsFileOrEnvButNotBoth) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("adapter.credentials: unknown key")));
 }
 
+TEST(SecurityConfig, TlsAuthAndLimitsAreReadResolvedAndRenderedBack) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c,
+      ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}}\n"
+                  "tls: {cert_file: tls/server.crt, key_file: tls/server.key, client_ca_file: tls/ca.crt, "
+                  "require_client_cert: true, reload_interval: 5s}\n"
+                  "auth: {tokens_file: tokens, allow_insecure: true}\n"
+                  "limits: {max_receive_message_bytes: 65536, max_concurrent_streams: 8, default_deadline: 2m}\n",
+                  "/etc/pulse"));
+  EXPECT_EQ(c.tls.cert_file, "/etc/pulse/tls/server.crt");
+  EXPECT_EQ(c.tls.key_file, "/etc/pulse/tls/server.key");
+  EXPECT_EQ(c.tls.client_ca_file, "/etc/pulse/tls/ca.crt");
+  EXPECT_TRUE(c.tls.require_client_cert);
+  EXPECT_EQ(c.tls.reload_interval, absl::Seconds(5));
+  EXPECT_EQ(c.auth.tokens_file, "/etc/pulse/tokens");
+  EXPECT_TRUE(c.auth.allow_insecure);
+  EXPECT_EQ(c.limits.max_receive_message_bytes, 65536);
+  EXPECT_EQ(c.limits.max_concurrent_streams, 8);
+  EXPECT_EQ(c.limits.default_deadline, absl::Minutes(2));
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/elsewhere"));
+  EXPECT_EQ(back.tls.client_ca_file, c.tls.client_ca_file);
+  EXPECT_EQ(back.tls.reload_interval, c.tls.reload_interval);
+  EXPECT_EQ(back.auth.tokens_file, c.auth.tokens_file);
+  EXPECT_EQ(back.limits.default_deadline, c.limits.default_deadline);
+}
+
+TEST(SecurityConfig, ErrorsNameTheKey) {
+  const std::string base = "store: {path: p}\nadapter: {type: csv, csv: {dir: d}}\n";
+  EXPECT_THAT(ParseConfig(base + "tls: {cert_file: a.crt}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.key_file")));
+  EXPECT_THAT(ParseConfig(base + "tls: {cert_file: a, key_file: b, require_client_cert: true}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.require_client_cert: needs")));
+  EXPECT_THAT(ParseConfig(base + "tls: {client_ca_file: ca}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.client_ca_file")));
+  EXPECT_THAT(ParseConfig(base + "tls: {cert: a}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls.cert: unknown key")));
+  EXPECT_THAT(ParseConfig(base + "auth: {tokens: t}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auth.tokens: unknown key")));
+  EXPECT_THAT(ParseConfig(base + "limits: {max_concurrent_streams: 0}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limits.max_concurrent_streams")));
+}
+
+TEST(SecurityConfig, TokensInClearTextOffLoopbackAreRefused) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c, ParseConfig("store: {path: p}\nadapter: {type: csv, csv: {dir: d}}\nauth: {tokens_file: t}\n",
+                                 "/x"));
+  EXPECT_THAT(CheckTransportSecurity(c), IsOk()) << "the default listen address is loopback";
+  for (const char* local : {"localhost:1", "[::1]:50051", "127.0.0.2:0"}) {
+    c.listen = local;
+    EXPECT_THAT(CheckTransportSecurity(c), IsOk()) << local;
+  }
+  c.listen = "0.0.0.0:50051";
+  EXPECT_THAT(CheckTransportSecurity(c),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("clear text"), HasSubstr("0.0.0.0"))));
+  c.auth.allow_insecure = true;
+  EXPECT_THAT(CheckTransportSecurity(c), IsOk());
+  c.auth.allow_insecure = false;
+  c.tls.cert_file = "/x/a.crt";
+  c.tls.key_file = "/x/a.key";
+  EXPECT_THAT(CheckTransportSecurity(c), IsOk());
+}
+
 TEST(Config, RenderedConfigKeepsTheNewKeys) {
   PulseConfig c;
   c.store_path = "/data/pulse.db";
