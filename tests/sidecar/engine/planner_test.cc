@@ -177,6 +177,28 @@ TEST(Planner, MeasuredEffectivenessReplacesThePrior) {
   EXPECT_DOUBLE_EQ(measured.queue[0].priority, prior.plan.queue[0].priority * 0.6 / 0.30);
 }
 
+TEST(Planner, LongTailReorderRemindersGoToThePoolWithTheirTextReady) {
+  CustomerBuilder b;
+  b.User("u1", true, 10).User("cs-1", true, 10);
+  // An unowned long-tail account whose monthly SKU-1 orders stopped.
+  b.Account("t1", "", Tier::kTail);
+  for (const char* day : {"2025-03-03", "2025-04-02", "2025-05-02", "2025-06-01", "2025-07-01", "2025-08-01",
+                          "2025-09-01"}) {
+    b.Order("t1", Day(day), 100, "SKU-1");
+  }
+  EngineConfig config;
+  config.contact.pool_user_ids = {"cs-1"};
+  config.contact.min_churn_probability = 0;
+  Planned p = Plan(b.data(), config, "2025-11-25");
+  const QueueItem* q = ItemFor(p, "t1");
+  ASSERT_NE(q, nullptr);
+  ASSERT_EQ(q->action, ActionKind::kReorderReminder);
+  EXPECT_EQ(q->assignee_id, "cs-1");
+  EXPECT_TRUE(q->pool);
+  EXPECT_EQ(q->task_type, TaskType::kEmailDraft);
+  EXPECT_THAT(q->description, HasSubstr("SKU-1 Product SKU-1"));
+}
+
 TEST(Planner, NoSecondTaskForTheSameReasonWithinTheCooldown) {
   CustomerBuilder b = StoppedAccounts("a", 1, "u1");
   b.User("u1");
