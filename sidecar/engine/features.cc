@@ -55,7 +55,8 @@ const char* FeatureName(int feature) {
   static constexpr const char* kNames[kFeatureCount] = {
       "recency_days",      "recency_gaps",  "frequency",    "tenure",         "log_spend",   "spend_trend",
       "bgnbd_p_alive",     "bgnbd_p_no_order", "cadence_p_no_order", "gap_cv", "seasonal",
-      "complaints_rising", "contact_gap",   "owner_inactive", "no_owner",      "volume_falling"};
+      "complaints_rising", "contact_gap",   "owner_inactive", "no_owner",      "volume_falling",
+      "slow_first_response", "contact_frequency_falling", "engagement_falling", "price_talk", "negative_feedback"};
   return feature >= 0 && feature < kFeatureCount ? kNames[feature] : "";
 }
 
@@ -171,6 +172,15 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
   if (total > 0 && n >= 2 && first <= today - params.volume_window_days - 90) {
     row.Set(kFeatVolumeFalling, StrengthOf(signals, kSignalVolumeFalling));
   }
+  // The relationship signals, each only where the CRM has its data: an
+  // absent source is missing, never a fake zero.
+  if (params.has_cases) row.Set(kFeatSlowResponse, StrengthOf(signals, kSignalSlowResponse));
+  if (params.has_activities) row.Set(kFeatContactFrequency, StrengthOf(signals, kSignalContactFrequencyFalling));
+  if (params.has_engagement) row.Set(kFeatEngagement, StrengthOf(signals, kSignalEngagementFalling));
+  if (params.has_cases || params.has_activities || params.has_feedback) {
+    row.Set(kFeatPriceTalk, StrengthOf(signals, kSignalPriceTalk));
+  }
+  if (params.has_feedback) row.Set(kFeatNegativeFeedback, StrengthOf(signals, kSignalNegativeFeedback));
   return row;
 }
 
@@ -182,6 +192,11 @@ CustomerHistories CutHistories(const CustomerHistories& as_of_view, int64_t cut_
   out.users = as_of_view.users;
   out.has_cases = as_of_view.has_cases;
   out.has_activities = as_of_view.has_activities;
+  out.has_engagement = as_of_view.has_engagement;
+  out.has_feedback = as_of_view.has_feedback;
+  // Contacts are kept as they are now: a contact deactivated after the cut
+  // would look gone at the cut, so key-contact signals stay off in cuts.
+  out.has_contacts = false;
   const int64_t cut = out.as_of_day;
   auto add = [&](size_t index) {
     const AccountHistory& h = as_of_view.accounts[index];
@@ -214,6 +229,14 @@ CustomerHistories CutHistories(const CustomerHistories& as_of_view, int64_t cut_
     for (const ActivityEvent& a : h.activities) {
       if (a.day > cut) break;
       c.activities.push_back(a);
+    }
+    for (const EngagementEvent& e : h.engagement) {
+      if (e.day > cut) break;
+      c.engagement.push_back(e);
+    }
+    for (const FeedbackEvent& f : h.feedback) {
+      if (f.day > cut) break;
+      c.feedback.push_back(f);
     }
     out.accounts.push_back(std::move(c));
     if (source != nullptr) source->push_back(index);

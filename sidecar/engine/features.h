@@ -41,6 +41,11 @@ enum FeatureIndex : int {
   kFeatOwnerInactive,      // 1 when the owner is inactive or unknown
   kFeatNoOwner,            // no_owner strength
   kFeatVolumeFalling,      // volume_falling strength; needs a comparable window
+  kFeatSlowResponse,       // slow_first_response strength; needs case data
+  kFeatContactFrequency,   // contact_frequency_falling strength; needs activity data
+  kFeatEngagement,         // engagement_falling strength; needs newsletter data
+  kFeatPriceTalk,          // price_talk strength; needs case, activity or feedback data
+  kFeatNegativeFeedback,   // negative_feedback strength; needs feedback data
   kFeatureCount
 };
 
@@ -80,6 +85,8 @@ struct FeatureParams {
   int volume_window_days = 180;  // SignalPolicy::volume_window_days
   bool has_cases = false;        // the CRM has case data at all
   bool has_activities = false;   // the CRM has activity data at all
+  bool has_engagement = false;   // the CRM has newsletter engagement at all
+  bool has_feedback = false;     // the CRM has feedback (NPS, CSAT) at all
 };
 
 // The features of one account with at least one order day at `today`.

@@ -455,6 +455,8 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
   feature_params.volume_window_days = config.signals.volume_window_days;
   feature_params.has_cases = histories.has_cases;
   feature_params.has_activities = histories.has_activities;
+  feature_params.has_engagement = histories.has_engagement;
+  feature_params.has_feedback = histories.has_feedback;
   ChurnModel model;
   PopulationModel population;
   if (config.churn_model.learn) {
