@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/retention.grpc.pb.h"
+#include "sidecar/handoff/handoff_workflow.h"
 #include "sidecar/server/sweep_runner.h"
 #include "sidecar/sweep/sweeper.h"
 
@@ -23,7 +24,8 @@ absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageRep
 class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackService {
  public:
   // Both must outlive the service.
-  RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner) : sweeper_(sweeper), runner_(runner) {}
+  RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner)
+      : sweeper_(sweeper), runner_(runner), handoffs_(sweeper) {}
 
   grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RunSweep(
       grpc::CallbackServerContext* context, const pulse::v1::RunSweepRequest* request) override;
@@ -42,6 +44,29 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   grpc::ServerUnaryReactor* GetCoverageReport(grpc::CallbackServerContext* context,
                                               const pulse::v1::GetCoverageReportRequest* request,
                                               pulse::v1::CoverageReport* response) override;
+  // Handoffs (docs/HANDOFF.md): the logic is in HandoffWorkflow.
+  grpc::ServerUnaryReactor* ListHandoffs(grpc::CallbackServerContext* context,
+                                         const pulse::v1::ListHandoffsRequest* request,
+                                         pulse::v1::ListHandoffsResponse* response) override;
+  grpc::ServerUnaryReactor* PlanHandoff(grpc::CallbackServerContext* context,
+                                        const pulse::v1::PlanHandoffRequest* request,
+                                        pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* GetHandoffPlan(grpc::CallbackServerContext* context,
+                                           const pulse::v1::GetHandoffPlanRequest* request,
+                                           pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* MoveHandoffAccount(grpc::CallbackServerContext* context,
+                                               const pulse::v1::MoveHandoffAccountRequest* request,
+                                               pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* DiscardHandoffPlan(grpc::CallbackServerContext* context,
+                                               const pulse::v1::DiscardHandoffPlanRequest* request,
+                                               pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* ApplyHandoff(grpc::CallbackServerContext* context,
+                                         const pulse::v1::ApplyHandoffRequest* request,
+                                         pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* RevertHandoff(grpc::CallbackServerContext* context,
+                                          const pulse::v1::RevertHandoffRequest* request,
+                                          pulse::v1::HandoffPlan* response) override;
+  HandoffWorkflow& handoffs() { return handoffs_; }
 
   // The handlers' logic, callable without gRPC (tests, CLI).
   absl::Status DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
@@ -57,6 +82,7 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
  private:
   Sweeper* sweeper_;
   SweepRunner* runner_;
+  HandoffWorkflow handoffs_;
 };
 
 }  // namespace pulse
