@@ -24,6 +24,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "pulse/v1/retention.grpc.pb.h"
 #include "sidecar/cli/args.h"
+#include "sidecar/cli/handoff_commands.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/report/coverage_html.h"
@@ -47,6 +48,8 @@ Commands:
   coverage [--html FILE]                       the coverage and portfolio report; --html also writes it
                                                as a self-contained HTML page
   health                                       whether the server is SERVING
+  handoff list|plan|show|move|discard|apply|revert ...
+                                               when a seller leaves (see `pulsectl handoff help`, docs/HANDOFF.md)
 
 Actions: win_back, service_recovery, check_in, reorder_reminder, health_check, onboarding, growth,
 handover_intro. The server address defaults to $PULSE_SERVER, then 127.0.0.1:50051.
@@ -272,6 +275,15 @@ int main(int argc, char** argv) {
     }
   }
   std::set<std::string> valued, flags;
+  if (command == "handoff") {
+    if (!rest.empty() && (rest[0] == "help" || rest[0] == "--help")) {
+      std::cout << "Usage: pulsectl [--server HOST:PORT] [--json] handoff COMMAND\n\n" << pulse::kHandoffUsage;
+      return 0;
+    }
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+    std::unique_ptr<pulse::v1::RetentionService::Stub> stub = pulse::v1::RetentionService::NewStub(channel);
+    return pulse::RunHandoffCommand(*stub, rest, json, server);
+  }
   if (command == "sweep") {
     valued = {"as-of"};
     flags = {"dry-run"};
