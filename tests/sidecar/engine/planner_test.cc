@@ -282,6 +282,7 @@ TEST(Planner, WatchedAccountsGetRiskTasksFromALowerThreshold) {
   ASSERT_NE(a, nullptr);
   ASSERT_GT(a->churn_probability, 0.5);
   ASSERT_LT(a->churn_probability, 1.0);
+  ASSERT_NE(ItemFor(base, "w0"), nullptr) << "planned with the default threshold";
   // Above the account's probability: no risk task, unless watched (1.0 x 0.5).
   config.contact.min_churn_probability = 1.0;
   config.handoff.watch_threshold_factor = 0.5;
