@@ -27,6 +27,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "pulse/v1/retention.grpc.pb.h"
 #include "sidecar/cli/args.h"
+#include "sidecar/cli/handoff_commands.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/report/coverage_html.h"
@@ -58,6 +59,8 @@ Commands:
   coverage [--html FILE]                       the coverage and portfolio report; --html also writes it
                                                as a self-contained HTML page
   health                                       whether the server is SERVING
+  handoff list|plan|show|move|discard|apply|revert ...
+                                               when a seller leaves (see `pulsectl handoff help`, docs/HANDOFF.md)
 
 Actions: win_back, service_recovery, check_in, reorder_reminder, health_check, onboarding, growth,
 handover_intro. The server address defaults to $PULSE_SERVER, then 127.0.0.1:50051.
@@ -368,7 +371,12 @@ int main(int argc, char** argv) {
     }
   }
   std::set<std::string> valued, flags;
-  if (command == "sweep") {
+  if (command == "handoff") {
+    if (!rest.empty() && (rest[0] == "help" || rest[0] == "--help")) {
+      std::cout << "Usage: pulsectl [--server HOST:PORT] [--json] handoff COMMAND\n\n" << pulse::kHandoffUsage;
+      return 0;
+    }
+  } else if (command == "sweep") {
     valued = {"as-of"};
     flags = {"dry-run"};
   } else if (command == "queue") {
@@ -383,7 +391,8 @@ int main(int argc, char** argv) {
   } else if (command != "account" && command != "health") {
     return pulse::Usage("unknown command '" + command + "'");
   }
-  absl::StatusOr<Args> args = Args::Parse(rest, valued, flags);
+  // The handoff commands parse their own words.
+  absl::StatusOr<Args> args = Args::Parse(command == "handoff" ? std::vector<std::string>{} : rest, valued, flags);
   if (!args.ok()) return pulse::Usage(std::string(args.status().message()));
   if (command != "account" && !args->positional().empty()) {
     return pulse::Usage("unexpected argument '" + args->positional()[0] + "'");
@@ -400,6 +409,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, *credentials);
   if (command == "health") return pulse::Health(channel, json, server);
   std::unique_ptr<pulse::v1::RetentionService::Stub> stub = pulse::v1::RetentionService::NewStub(channel);
+  if (command == "handoff") return pulse::RunHandoffCommand(*stub, rest, json, server, pulse::BearerHeader());
   if (command == "sweep") return pulse::RunSweep(*stub, *args, json, server);
   if (command == "queue") return pulse::Queue(*stub, *args, json, server);
   if (command == "account") return pulse::ShowAccount(*stub, *args, json, server);

@@ -271,7 +271,8 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   ConfigReader r;
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
   if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep", "tls",
-                              "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact"})) {
+                              "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact",
+                              "handoff"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);
@@ -517,6 +518,27 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     }
     r.Int(n, "contact", "effect_min_per_arm", &p.effect_min_per_arm, 1, 1000000);
     r.Double(n, "contact", "effect_prior_weight", &p.effect_prior_weight, 0, 1e9);
+  }
+  HandoffPolicy& h = c.engine.handoff;
+  if (const YAML::Node n = root["handoff"];
+      n && r.ExpectMap(n, "handoff", {"value_weight", "account_weight", "risk_weight", "capacity_headroom",
+                                      "key_account_holders", "affinity", "affinity_bonus", "watch_days",
+                                      "watch_threshold_factor"})) {
+    r.Double(n, "handoff", "value_weight", &h.value_weight, 0, 100);
+    r.Double(n, "handoff", "account_weight", &h.account_weight, 0, 100);
+    r.Double(n, "handoff", "risk_weight", &h.risk_weight, 0, 100);
+    if (h.value_weight + h.account_weight + h.risk_weight <= 0) {
+      r.Fail("handoff.account_weight", "value_weight, account_weight and risk_weight must not all be 0");
+    }
+    r.Double(n, "handoff", "capacity_headroom", &h.capacity_headroom, 0, 10);
+    r.StringList(n, "handoff", "key_account_holders", &h.key_account_holders);
+    r.String(n, "handoff", "affinity", &h.affinity);
+    if (h.affinity != "none" && h.affinity != "country" && h.affinity != "industry") {
+      r.Fail("handoff.affinity", absl::StrCat("must be none, country or industry, got '", h.affinity, "'"));
+    }
+    r.Double(n, "handoff", "affinity_bonus", &h.affinity_bonus, 0, 1);
+    r.Int(n, "handoff", "watch_days", &h.watch_days, 0, 3650);
+    r.Double(n, "handoff", "watch_threshold_factor", &h.watch_threshold_factor, 0, 1);
   }
   if (!r.ok()) return r.error();
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
@@ -781,6 +803,17 @@ std::string RenderConfig(const PulseConfig& c) {
   }
   out << YAML::Key << "effect_min_per_arm" << YAML::Value << e.contact.effect_min_per_arm;
   out << YAML::Key << "effect_prior_weight" << YAML::Value << e.contact.effect_prior_weight;
+  out << YAML::EndMap;
+  out << YAML::Key << "handoff" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "value_weight" << YAML::Value << e.handoff.value_weight;
+  out << YAML::Key << "account_weight" << YAML::Value << e.handoff.account_weight;
+  out << YAML::Key << "risk_weight" << YAML::Value << e.handoff.risk_weight;
+  out << YAML::Key << "capacity_headroom" << YAML::Value << e.handoff.capacity_headroom;
+  out << YAML::Key << "key_account_holders" << YAML::Value << YAML::Flow << e.handoff.key_account_holders;
+  out << YAML::Key << "affinity" << YAML::Value << e.handoff.affinity;
+  out << YAML::Key << "affinity_bonus" << YAML::Value << e.handoff.affinity_bonus;
+  out << YAML::Key << "watch_days" << YAML::Value << e.handoff.watch_days;
+  out << YAML::Key << "watch_threshold_factor" << YAML::Value << e.handoff.watch_threshold_factor;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -183,12 +183,37 @@ struct ContactPolicy {
   double effect_prior_weight = 100;
 };
 
+// Handing over a departing seller's accounts (handoff: in the config;
+// docs/HANDOFF.md).
+struct HandoffPolicy {
+  // How much each part weighs in an account's load. Each part is relative to
+  // the team's average account, so an average account weighs 1 in total.
+  double value_weight = 1.0;    // annual value
+  double account_weight = 1.0;  // one account is one account
+  double risk_weight = 1.0;     // churn probability
+  // A recipient's capacity, in load units, is its weekly capacity times the
+  // team's load per weekly task after the handoff, times (1 + headroom).
+  // So no one ends more than `capacity_headroom` above a perfectly level team.
+  double capacity_headroom = 0.2;
+  // Users who may take key accounts; empty = recipients who already hold one.
+  std::vector<std::string> key_account_holders;
+  // "none", "country" or "industry": prefer recipients whose book has
+  // accounts alike, by up to `affinity_bonus` of relative load.
+  std::string affinity = "country";
+  double affinity_bonus = 0.05;
+  // Days a handed-over account is watched: its risk tasks are planned from
+  // contact.min_churn_probability x watch_threshold_factor.
+  int watch_days = 90;
+  double watch_threshold_factor = 0.5;
+};
+
 struct EngineConfig {
   TierPolicy tiers;
   SignalPolicy signals;
   ChurnWeights weights;
   ChurnModelPolicy churn_model;
   ContactPolicy contact;
+  HandoffPolicy handoff;
 };
 
 }  // namespace pulse

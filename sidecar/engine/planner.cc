@@ -150,7 +150,10 @@ ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config,
   for (size_t i = 0; i < portfolio.accounts.size(); ++i) {
     const AccountAssessment& a = portfolio.accounts[i];
     if (a.action == ActionKind::kNone) continue;
-    if (NeedsRiskThreshold(a) && a.churn_probability < policy.min_churn_probability) continue;
+    const double threshold = params.watched_accounts.contains(a.account_id)
+                                 ? policy.min_churn_probability * config.handoff.watch_threshold_factor
+                                 : policy.min_churn_probability;
+    if (NeedsRiskThreshold(a) && a.churn_probability < threshold) continue;
     QueueItem item;
     item.account = i;
     item.action = a.action;

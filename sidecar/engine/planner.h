@@ -86,6 +86,10 @@ struct PlanParams {
   // Effectiveness by action id to use instead of the configured prior (the
   // measured effect, blended; see uplift.h).
   std::map<std::string, double> effectiveness;
+  // Accounts in a handoff watch period (docs/HANDOFF.md): their risk tasks
+  // are planned from contact.min_churn_probability x
+  // handoff.watch_threshold_factor, so signals fire earlier.
+  absl::flat_hash_set<std::string> watched_accounts;
 };
 
 // The deterministic task key: "pulse:<account>:<action>:<ISO year>-W<week>".

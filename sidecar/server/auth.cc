@@ -30,9 +30,15 @@ constexpr MethodRole kMethodRoles[] = {
     {"/pulse.v1.RetentionService/ListSweeps", Role::kViewer},
     {"/pulse.v1.RetentionService/GetUpliftReport", Role::kViewer},
     {"/pulse.v1.RetentionService/GetCoverageReport", Role::kViewer},
+    {"/pulse.v1.RetentionService/ListHandoffs", Role::kViewer},
+    {"/pulse.v1.RetentionService/GetHandoffPlan", Role::kViewer},
     {"/pulse.v1.RetentionService/RunSweep", Role::kOperator},
-    // Handoffs (PlanHandoff: operator, ApplyHandoff: admin) and forget
-    // (admin) go here when they are added.
+    {"/pulse.v1.RetentionService/PlanHandoff", Role::kOperator},
+    {"/pulse.v1.RetentionService/MoveHandoffAccount", Role::kOperator},
+    {"/pulse.v1.RetentionService/DiscardHandoffPlan", Role::kOperator},
+    // Owner changes in the CRM: admins only.
+    {"/pulse.v1.RetentionService/ApplyHandoff", Role::kAdmin},
+    {"/pulse.v1.RetentionService/RevertHandoff", Role::kAdmin},
 };
 
 // Services open to everyone: probes and tooling need no token, and neither

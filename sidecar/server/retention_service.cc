@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "grpc/support/time.h"
@@ -555,6 +556,68 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::GetCoverageReport(grpc::Callback
                                                                   const pulse::v1::GetCoverageReportRequest* request,
                                                                   pulse::v1::CoverageReport* response) {
   return Respond(context, DoGetCoverageReport(*request, response));
+}
+
+// Apply and revert write to the CRM; the callback API wants handlers that
+// never block on it, so these two run on a thread of their own.
+namespace {
+template <typename Request, typename Fn>
+grpc::ServerUnaryReactor* RespondOffThread(grpc::CallbackServerContext* context, const Request* request,
+                                           pulse::v1::HandoffPlan* response, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::thread([reactor, request, response, fn] { reactor->Finish(ToGrpcStatus(fn(*request, response))); }).detach();
+  return reactor;
+}
+}  // namespace
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::ListHandoffs(grpc::CallbackServerContext* context,
+                                                             const pulse::v1::ListHandoffsRequest* request,
+                                                             pulse::v1::ListHandoffsResponse* response) {
+  return Respond(context, handoffs_.List(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::PlanHandoff(grpc::CallbackServerContext* context,
+                                                            const pulse::v1::PlanHandoffRequest* request,
+                                                            pulse::v1::HandoffPlan* response) {
+  return Respond(context, handoffs_.Plan(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::GetHandoffPlan(grpc::CallbackServerContext* context,
+                                                               const pulse::v1::GetHandoffPlanRequest* request,
+                                                               pulse::v1::HandoffPlan* response) {
+  return Respond(context, handoffs_.Get(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::MoveHandoffAccount(grpc::CallbackServerContext* context,
+                                                                   const pulse::v1::MoveHandoffAccountRequest* request,
+                                                                   pulse::v1::HandoffPlan* response) {
+  return Respond(context, handoffs_.Move(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::DiscardHandoffPlan(grpc::CallbackServerContext* context,
+                                                                   const pulse::v1::DiscardHandoffPlanRequest* request,
+                                                                   pulse::v1::HandoffPlan* response) {
+  return Respond(context, handoffs_.Discard(*request, response));
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::ApplyHandoff(grpc::CallbackServerContext* context,
+                                                             const pulse::v1::ApplyHandoffRequest* request,
+                                                             pulse::v1::HandoffPlan* response) {
+  HandoffWorkflow* handoffs = &handoffs_;
+  return RespondOffThread(context, request, response,
+                          [handoffs](const pulse::v1::ApplyHandoffRequest& r, pulse::v1::HandoffPlan* out) {
+                            return handoffs->Apply(r, out);
+                          });
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::RevertHandoff(grpc::CallbackServerContext* context,
+                                                              const pulse::v1::RevertHandoffRequest* request,
+                                                              pulse::v1::HandoffPlan* response) {
+  HandoffWorkflow* handoffs = &handoffs_;
+  return RespondOffThread(context, request, response,
+                          [handoffs](const pulse::v1::RevertHandoffRequest& r, pulse::v1::HandoffPlan* out) {
+                            return handoffs->Revert(r, out);
+                          });
 }
 
 }  // namespace pulse

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "pulse/v1/retention.grpc.pb.h"
+#include "sidecar/handoff/handoff_workflow.h"
 #include "sidecar/server/sweep_runner.h"
 #include "sidecar/sweep/sweeper.h"
 
@@ -27,7 +28,7 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   // deadline ends with DEADLINE_EXCEEDED after `default_deadline` (the sweep
   // goes on); unary calls never wait, so they need none.
   RetentionServiceImpl(Sweeper* sweeper, SweepRunner* runner, absl::Duration default_deadline = absl::Hours(1))
-      : sweeper_(sweeper), runner_(runner), default_deadline_(default_deadline) {}
+      : sweeper_(sweeper), runner_(runner), default_deadline_(default_deadline), handoffs_(sweeper) {}
 
   grpc::ServerWriteReactor<pulse::v1::RunSweepResponse>* RunSweep(
       grpc::CallbackServerContext* context, const pulse::v1::RunSweepRequest* request) override;
@@ -46,6 +47,29 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   grpc::ServerUnaryReactor* GetCoverageReport(grpc::CallbackServerContext* context,
                                               const pulse::v1::GetCoverageReportRequest* request,
                                               pulse::v1::CoverageReport* response) override;
+  // Handoffs (docs/HANDOFF.md): the logic is in HandoffWorkflow.
+  grpc::ServerUnaryReactor* ListHandoffs(grpc::CallbackServerContext* context,
+                                         const pulse::v1::ListHandoffsRequest* request,
+                                         pulse::v1::ListHandoffsResponse* response) override;
+  grpc::ServerUnaryReactor* PlanHandoff(grpc::CallbackServerContext* context,
+                                        const pulse::v1::PlanHandoffRequest* request,
+                                        pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* GetHandoffPlan(grpc::CallbackServerContext* context,
+                                           const pulse::v1::GetHandoffPlanRequest* request,
+                                           pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* MoveHandoffAccount(grpc::CallbackServerContext* context,
+                                               const pulse::v1::MoveHandoffAccountRequest* request,
+                                               pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* DiscardHandoffPlan(grpc::CallbackServerContext* context,
+                                               const pulse::v1::DiscardHandoffPlanRequest* request,
+                                               pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* ApplyHandoff(grpc::CallbackServerContext* context,
+                                         const pulse::v1::ApplyHandoffRequest* request,
+                                         pulse::v1::HandoffPlan* response) override;
+  grpc::ServerUnaryReactor* RevertHandoff(grpc::CallbackServerContext* context,
+                                          const pulse::v1::RevertHandoffRequest* request,
+                                          pulse::v1::HandoffPlan* response) override;
+  HandoffWorkflow& handoffs() { return handoffs_; }
 
   // The handlers' logic, callable without gRPC (tests, CLI).
   absl::Status DoListContactQueue(const pulse::v1::ListContactQueueRequest& request,
@@ -62,6 +86,7 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   Sweeper* sweeper_;
   SweepRunner* runner_;
   const absl::Duration default_deadline_;
+  HandoffWorkflow handoffs_;
 };
 
 }  // namespace pulse

@@ -221,9 +221,70 @@ CREATE TABLE contact_decisions (
 CREATE INDEX contact_decisions_by_time ON contact_decisions (decided_at);
 )sql";
 
+// Version 3: handoff plans (docs/HANDOFF.md), their accounts and the
+// recipients' loads before the plan, the watch periods of handed-over
+// accounts, and the audit log. The owner changes and intro tasks a plan
+// applies go through the existing outboxes (owner_changes.plan_id, tasks).
+constexpr char kHandoffSchema[] = R"sql(
+CREATE TABLE handoff_plans (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  from_user_id   TEXT NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('planned', 'applying', 'applied', 'reverting', 'reverted',
+                                                 'discarded')),
+  effective_day  TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  requested_by   TEXT NOT NULL,
+  sweep_id       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE handoff_accounts (
+  plan_id           INTEGER NOT NULL,
+  account_id        TEXT NOT NULL,
+  account_name      TEXT NOT NULL,
+  tier              TEXT NOT NULL,
+  annual_value      REAL NOT NULL,
+  churn_probability REAL NOT NULL,
+  weight            REAL NOT NULL,
+  to_user_id        TEXT NOT NULL,
+  reason            TEXT NOT NULL,
+  PRIMARY KEY (plan_id, account_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE handoff_loads (
+  plan_id             INTEGER NOT NULL,
+  user_id             TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  weekly_capacity     INTEGER NOT NULL,
+  key_account_holder  INTEGER NOT NULL CHECK (key_account_holder IN (0, 1)),
+  accounts_before     INTEGER NOT NULL,
+  annual_value_before REAL NOT NULL,
+  load_before         REAL NOT NULL,
+  capacity            REAL NOT NULL,
+  PRIMARY KEY (plan_id, user_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE handoff_watches (
+  account_id TEXT NOT NULL PRIMARY KEY,
+  plan_id    INTEGER NOT NULL,
+  until      INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE handoff_audit (
+  id           INTEGER PRIMARY KEY,
+  plan_id      INTEGER NOT NULL,
+  at           INTEGER NOT NULL,
+  requested_by TEXT NOT NULL,
+  action       TEXT NOT NULL,
+  detail       TEXT NOT NULL
+) STRICT;
+CREATE INDEX handoff_audit_by_plan ON handoff_audit (plan_id, at);
+CREATE INDEX owner_changes_by_plan ON owner_changes (plan_id);
+)sql";
+
 constexpr StoreMigration kMigrations[] = {
     {"initial schema", kInitialSchema},
     {"holdout and contact decisions", kHoldoutSchema},
+    {"handoff plans, watches and audit", kHandoffSchema},
 };
 
 }  // namespace

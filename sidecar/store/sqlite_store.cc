@@ -1210,6 +1210,267 @@ class SqliteStore final : public Store {
     return NotFoundUnlessChanged(*db_, q, "owner change", key);
   }
 
+  absl::StatusOr<std::vector<OwnerChangeRecord>> OwnerChangesForPlan(const std::string& plan_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("owner changes for plan",
+                     "SELECT " PULSE_STORE_OWNER_CHANGE_COLUMNS " FROM owner_changes WHERE plan_id = ?1"
+                     " ORDER BY changed_at, rowid"));
+    q.Bind(1, plan_id);
+    return ReadAll<OwnerChangeRecord>(*db_, q, ReadOwnerChange);
+  }
+
+  absl::StatusOr<int64_t> AddHandoffPlan(const HandoffPlanRecord& plan, const HandoffAuditRecord& audit) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOp = "add handoff plan";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOp));
+    int64_t id = 0;
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "INSERT INTO handoff_plans (from_user_id, status, effective_day, created_at,"
+                            " requested_by, sweep_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+      q.Bind(1, plan.from_user_id);
+      q.Bind(2, plan.status);
+      q.Bind(3, plan.effective_day);
+      q.Bind(4, plan.created_at);
+      q.Bind(5, plan.requested_by);
+      q.Bind(6, plan.sweep_id);
+      PULSE_STORE_RETURN_IF_ERROR(q.Run());
+      id = db_->LastInsertRowId();
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "INSERT INTO handoff_accounts (plan_id, account_id, account_name, tier, annual_value,"
+                            " churn_probability, weight, to_user_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                            " ?8, ?9)"));
+      for (const HandoffAccountRecord& a : plan.accounts) {
+        q.Reset();
+        q.Bind(1, id);
+        q.Bind(2, a.account_id);
+        q.Bind(3, a.account_name);
+        q.Bind(4, a.tier);
+        q.Bind(5, a.annual_value);
+        q.Bind(6, a.churn_probability);
+        q.Bind(7, a.weight);
+        q.Bind(8, a.to_user_id);
+        q.Bind(9, a.reason);
+        PULSE_STORE_RETURN_IF_ERROR(q.Run());
+      }
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "INSERT INTO handoff_loads (plan_id, user_id, name, weekly_capacity, key_account_holder,"
+                            " accounts_before, annual_value_before, load_before, capacity) VALUES (?1, ?2, ?3, ?4,"
+                            " ?5, ?6, ?7, ?8, ?9)"));
+      for (const HandoffLoadRecord& l : plan.loads) {
+        q.Reset();
+        q.Bind(1, id);
+        q.Bind(2, l.user_id);
+        q.Bind(3, l.name);
+        q.Bind(4, l.weekly_capacity);
+        q.Bind(5, l.key_account_holder);
+        q.Bind(6, l.accounts_before);
+        q.Bind(7, l.annual_value_before);
+        q.Bind(8, l.load_before);
+        q.Bind(9, l.capacity);
+        PULSE_STORE_RETURN_IF_ERROR(q.Run());
+      }
+    }
+    HandoffAuditRecord entry = audit;
+    entry.plan_id = id;
+    PULSE_STORE_RETURN_IF_ERROR(InsertAudit(entry));
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return id;
+  }
+
+  absl::StatusOr<std::optional<HandoffPlanRecord>> GetHandoffPlan(int64_t id) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOp = "get handoff plan";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.BeginRead(kOp));
+    PULSE_STORE_ASSIGN_OR_RETURN(std::vector<HandoffPlanRecord> plans,
+                                 ReadPlans(" WHERE id = ?1", id));
+    if (plans.empty()) return std::optional<HandoffPlanRecord>();
+    HandoffPlanRecord plan = std::move(plans.front());
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "SELECT account_id, account_name, tier, annual_value, churn_probability, weight,"
+                            " to_user_id, reason FROM handoff_accounts WHERE plan_id = ?1"
+                            " ORDER BY weight DESC, account_id"));
+      q.Bind(1, id);
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          plan.accounts,
+          ReadAll<HandoffAccountRecord>(
+              *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HandoffAccountRecord> {
+                HandoffAccountRecord a;
+                a.account_id = r.Text(0);
+                a.account_name = r.Text(1);
+                a.tier = r.Text(2);
+                a.annual_value = r.Double(3);
+                a.churn_probability = r.Double(4);
+                a.weight = r.Double(5);
+                a.to_user_id = r.Text(6);
+                a.reason = r.Text(7);
+                return a;
+              }));
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "SELECT user_id, name, weekly_capacity, key_account_holder, accounts_before,"
+                            " annual_value_before, load_before, capacity FROM handoff_loads WHERE plan_id = ?1"
+                            " ORDER BY user_id"));
+      q.Bind(1, id);
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          plan.loads,
+          ReadAll<HandoffLoadRecord>(
+              *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HandoffLoadRecord> {
+                HandoffLoadRecord l;
+                l.user_id = r.Text(0);
+                l.name = r.Text(1);
+                l.weekly_capacity = static_cast<int>(r.Int64(2));
+                l.key_account_holder = r.Bool(3);
+                l.accounts_before = r.Int64(4);
+                l.annual_value_before = r.Double(5);
+                l.load_before = r.Double(6);
+                l.capacity = r.Double(7);
+                return l;
+              }));
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "SELECT plan_id, at, requested_by, action, detail FROM handoff_audit WHERE plan_id = ?1"
+                            " ORDER BY at, id"));
+      q.Bind(1, id);
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          plan.audit,
+          ReadAll<HandoffAuditRecord>(
+              *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HandoffAuditRecord> {
+                HandoffAuditRecord e;
+                e.plan_id = r.Int64(0);
+                e.at = r.Time(1);
+                e.requested_by = r.Text(2);
+                e.action = r.Text(3);
+                e.detail = r.Text(4);
+                return e;
+              }));
+    }
+    return std::optional<HandoffPlanRecord>(std::move(plan));
+  }
+
+  absl::StatusOr<std::vector<HandoffPlanRecord>> ListHandoffPlans() override {
+    absl::MutexLock lock(&mu_);
+    return ReadPlans(" ORDER BY id DESC", std::nullopt);
+  }
+
+  absl::Status SetHandoffPlanStatus(int64_t id, const std::vector<std::string>& from, const std::string& to,
+                                    const HandoffAuditRecord& audit) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOp = "set handoff plan status";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOp));
+    PULSE_STORE_ASSIGN_OR_RETURN(const std::string current, PlanStatus(id));
+    if (std::find(from.begin(), from.end(), current) == from.end() && current != to) {
+      return absl::FailedPreconditionError(absl::StrCat("handoff plan ", id, " is ", current));
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q,
+                                   db_->Prepare(kOp, "UPDATE handoff_plans SET status = ?2 WHERE id = ?1"));
+      q.Bind(1, id);
+      q.Bind(2, to);
+      PULSE_STORE_RETURN_IF_ERROR(q.Run());
+    }
+    HandoffAuditRecord entry = audit;
+    entry.plan_id = id;
+    PULSE_STORE_RETURN_IF_ERROR(InsertAudit(entry));
+    return transaction.Commit();
+  }
+
+  absl::Status MoveHandoffAccount(int64_t id, const std::string& account_id, const std::string& to_user_id,
+                                  const std::string& reason, const HandoffAuditRecord& audit) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOp = "move handoff account";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOp));
+    PULSE_STORE_ASSIGN_OR_RETURN(const std::string current, PlanStatus(id));
+    if (current != "planned") {
+      return absl::FailedPreconditionError(
+          absl::StrCat("handoff plan ", id, " is ", current, ": only a planned plan can be changed"));
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "UPDATE handoff_accounts SET to_user_id = ?3, reason = ?4"
+                            " WHERE plan_id = ?1 AND account_id = ?2"));
+      q.Bind(1, id);
+      q.Bind(2, account_id);
+      q.Bind(3, to_user_id);
+      q.Bind(4, reason);
+      PULSE_STORE_RETURN_IF_ERROR(q.Run());
+      if (q.Changes() == 0) {
+        return absl::NotFoundError(absl::StrCat("account '", account_id, "' is not in handoff plan ", id));
+      }
+    }
+    HandoffAuditRecord entry = audit;
+    entry.plan_id = id;
+    PULSE_STORE_RETURN_IF_ERROR(InsertAudit(entry));
+    return transaction.Commit();
+  }
+
+  absl::Status SetHandoffWatches(const std::vector<HandoffWatch>& watches) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOp = "set handoff watches";
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOp));
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOp, "INSERT INTO handoff_watches (account_id, plan_id, until) VALUES (?1, ?2, ?3)"
+                            " ON CONFLICT (account_id) DO UPDATE SET plan_id = excluded.plan_id,"
+                            " until = excluded.until"));
+      for (const HandoffWatch& w : watches) {
+        q.Reset();
+        q.Bind(1, w.account_id);
+        q.Bind(2, w.plan_id);
+        q.Bind(3, w.until);
+        PULSE_STORE_RETURN_IF_ERROR(q.Run());
+      }
+    }
+    return transaction.Commit();
+  }
+
+  absl::Status RemoveHandoffWatches(int64_t plan_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q, db_->Prepare("remove handoff watches", "DELETE FROM handoff_watches WHERE plan_id = ?1"));
+    q.Bind(1, plan_id);
+    return q.Run();
+  }
+
+  absl::StatusOr<std::vector<HandoffWatch>> ActiveHandoffWatches(absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("active handoff watches",
+                     "SELECT account_id, plan_id, until FROM handoff_watches WHERE until > ?1 ORDER BY account_id"));
+    q.Bind(1, now);
+    return ReadAll<HandoffWatch>(
+        *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HandoffWatch> {
+          HandoffWatch w;
+          w.account_id = r.Text(0);
+          w.plan_id = r.Int64(1);
+          w.until = r.Time(2);
+          return w;
+        });
+  }
+
   absl::StatusOr<int64_t> BeginSweep(absl::Time started_at, absl::Time as_of,
                                      bool dry_run) override {
     absl::MutexLock lock(&mu_);
@@ -1382,6 +1643,51 @@ class SqliteStore final : public Store {
   }
 
  private:
+  absl::Status InsertAudit(const HandoffAuditRecord& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("add handoff audit", "INSERT INTO handoff_audit (plan_id, at, requested_by, action, detail)"
+                                          " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    q.Bind(1, e.plan_id);
+    q.Bind(2, e.at);
+    q.Bind(3, e.requested_by);
+    q.Bind(4, e.action);
+    q.Bind(5, e.detail);
+    return q.Run();
+  }
+
+  absl::StatusOr<std::string> PlanStatus(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q,
+                                 db_->Prepare("handoff plan status", "SELECT status FROM handoff_plans WHERE id = ?1"));
+    q.Bind(1, id);
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return absl::NotFoundError(absl::StrCat("no handoff plan ", id));
+    return q.Text(0);
+  }
+
+  absl::StatusOr<std::vector<HandoffPlanRecord>> ReadPlans(const char* where, std::optional<int64_t> id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("read handoff plans",
+                     absl::StrCat("SELECT id, from_user_id, status, effective_day, created_at, requested_by,"
+                                  " sweep_id FROM handoff_plans",
+                                  where)));
+    if (id.has_value()) q.Bind(1, *id);
+    return ReadAll<HandoffPlanRecord>(
+        *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<HandoffPlanRecord> {
+          HandoffPlanRecord p;
+          p.id = r.Int64(0);
+          p.from_user_id = r.Text(1);
+          p.status = r.Text(2);
+          p.effective_day = r.Text(3);
+          p.created_at = r.Time(4);
+          p.requested_by = r.Text(5);
+          p.sweep_id = r.Int64(6);
+          return p;
+        });
+  }
+
   template <typename T>
   absl::Status ApplyWithLock(const ChangeBatch<T>& batch) {
     absl::MutexLock lock(&mu_);

@@ -81,6 +81,60 @@ struct HoldoutAssignment {
   absl::Time assigned_at;
 };
 
+// One account of a handoff plan (docs/HANDOFF.md).
+struct HandoffAccountRecord {
+  std::string account_id;
+  std::string account_name;
+  std::string tier;  // "key", "mid", "tail"
+  double annual_value = 0;
+  double churn_probability = 0;
+  double weight = 0;
+  std::string to_user_id;  // empty: unassigned
+  std::string reason;
+};
+
+// A recipient's book when the plan was made.
+struct HandoffLoadRecord {
+  std::string user_id;
+  std::string name;
+  int weekly_capacity = 0;
+  bool key_account_holder = false;
+  int64_t accounts_before = 0;
+  double annual_value_before = 0;
+  double load_before = 0;
+  double capacity = 0;
+};
+
+struct HandoffAuditRecord {
+  int64_t plan_id = 0;
+  absl::Time at;
+  std::string requested_by;
+  std::string action;  // "plan", "move", "discard", "apply", "applied", "revert", "reverted"
+  std::string detail;
+};
+
+struct HandoffPlanRecord {
+  int64_t id = 0;  // assigned by AddHandoffPlan
+  std::string from_user_id;
+  // "planned", "applying", "applied", "reverting", "reverted", "discarded".
+  std::string status = "planned";
+  std::string effective_day;  // YYYY-MM-DD
+  absl::Time created_at;
+  std::string requested_by;
+  int64_t sweep_id = 0;
+  // Filled by GetHandoffPlan only.
+  std::vector<HandoffAccountRecord> accounts;  // ordered by weight, heaviest first
+  std::vector<HandoffLoadRecord> loads;        // by user id
+  std::vector<HandoffAuditRecord> audit;       // oldest first
+};
+
+// A handed-over account's watch period.
+struct HandoffWatch {
+  std::string account_id;
+  int64_t plan_id = 0;
+  absl::Time until;
+};
+
 struct SweepRecord {
   int64_t id = 0;
   absl::Time started_at;
@@ -161,6 +215,35 @@ class Store {
   virtual absl::Status MarkOwnerChangeDelivered(const std::string& key, absl::Time at) = 0;
   virtual absl::Status MarkOwnerChangeAttemptFailed(const std::string& key, const std::string& error,
                                                     absl::Time next_attempt_at, bool permanent) = 0;
+
+  // Every owner change of a handoff plan, any status, oldest first.
+  virtual absl::StatusOr<std::vector<OwnerChangeRecord>> OwnerChangesForPlan(const std::string& plan_id) = 0;
+
+  // --- Handoff plans (docs/HANDOFF.md) ----------------------------------
+  // Stores a plan with its accounts and loads, and `audit` (its plan_id is
+  // set), in one transaction. Returns the new plan's id.
+  virtual absl::StatusOr<int64_t> AddHandoffPlan(const HandoffPlanRecord& plan, const HandoffAuditRecord& audit) = 0;
+  // The plan with its accounts, loads and audit log; nullopt when unknown.
+  virtual absl::StatusOr<std::optional<HandoffPlanRecord>> GetHandoffPlan(int64_t id) = 0;
+  // Every plan without accounts, loads and audit, newest first.
+  virtual absl::StatusOr<std::vector<HandoffPlanRecord>> ListHandoffPlans() = 0;
+  // Moves the plan from one of `from` to `to` and records `audit`, in one
+  // transaction. FailedPrecondition (naming the current status) when the
+  // plan's status is not in `from`; NotFound for an unknown plan. When `from`
+  // already holds `to` and the plan is in it, only the audit is added.
+  virtual absl::Status SetHandoffPlanStatus(int64_t id, const std::vector<std::string>& from, const std::string& to,
+                                            const HandoffAuditRecord& audit) = 0;
+  // Reassigns one account of a "planned" plan and records `audit`.
+  // FailedPrecondition when the plan is not "planned"; NotFound when the
+  // plan or the account in it is unknown.
+  virtual absl::Status MoveHandoffAccount(int64_t id, const std::string& account_id, const std::string& to_user_id,
+                                          const std::string& reason, const HandoffAuditRecord& audit) = 0;
+  // Inserts or replaces watch periods (by account).
+  virtual absl::Status SetHandoffWatches(const std::vector<HandoffWatch>& watches) = 0;
+  // Ends the watch periods a plan started.
+  virtual absl::Status RemoveHandoffWatches(int64_t plan_id) = 0;
+  // Watches with until > now.
+  virtual absl::StatusOr<std::vector<HandoffWatch>> ActiveHandoffWatches(absl::Time now) = 0;
 
   // --- Holdout and contact decisions ------------------------------------
   // Inserts the assignments of accounts that have none; existing ones are

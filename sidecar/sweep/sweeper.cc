@@ -30,19 +30,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-bool IsCrmWideFailure(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kResourceExhausted:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsPermanent(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -328,6 +315,16 @@ absl::Status Sweeper::Sync(Pass& pass) {
 
 void Sweeper::Deliver(Pass& pass) {
   pass.Phase(pulse::v1::SWEEP_PHASE_DELIVER, absl::StrCat("writing tasks to ", adapter_->TaskDestination()));
+  // Owner changes first: a handoff applied half-way finishes here, before
+  // its intro tasks below.
+  absl::StatusOr<std::vector<OwnerChangeRecord>> changes = store_->DueOwnerChanges(absl::Now());
+  for (const OwnerChangeRecord& c : changes.ok() ? *changes : std::vector<OwnerChangeRecord>()) {
+    if (cancel_.load()) break;
+    if (absl::Status s = DeliverOwnerChange(*adapter_, *store_, c); !s.ok()) {
+      pass.report.add_warnings(absl::StrCat("owner change ", c.request.key, " not written: ", s.message()));
+      if (IsCrmWideFailure(s)) return;
+    }
+  }
   absl::StatusOr<std::vector<TaskRecord>> due = store_->DueTasks(absl::Now());
   if (!due.ok()) {
     pass.report.add_warnings(absl::StrCat("could not read the task outbox: ", due.status().message()));
@@ -367,6 +364,13 @@ void Sweeper::Deliver(Pass& pass) {
       break;
     }
   }
+}
+
+absl::Status Sweeper::RunExclusive(const std::function<absl::Status(CrmAdapter&)>& work) {
+  if (!run_mu_.TryLock()) return absl::AbortedError("a sweep is running; try again when it has finished");
+  absl::Status status = work(*adapter_);
+  run_mu_.Unlock();
+  return status;
 }
 
 absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
@@ -474,6 +478,9 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   PlanParams plan_params;
   plan_params.now = pass.as_of;
   for (const TaskRecord& t : *recent) plan_params.recent_tasks.push_back(ToLedgerTask(t));
+  absl::StatusOr<std::vector<HandoffWatch>> watches = store_->ActiveHandoffWatches(pass.as_of);
+  if (!watches.ok()) return finish(watches.status());
+  for (const HandoffWatch& w : *watches) plan_params.watched_accounts.insert(w.account_id);
   if (absl::Status s = PrepareHoldout(portfolio, request.dry_run, pass.as_of, &plan_params); !s.ok()) {
     return finish(s);
   }

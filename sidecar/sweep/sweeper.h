@@ -80,6 +80,11 @@ class Sweeper {
   // before planning, between task deliveries). State stays consistent.
   void Cancel() { cancel_.store(true); }
 
+  // Runs `work` with the CRM adapter while no sweep runs (a handoff apply
+  // must not interleave with one). Aborted when a sweep is running;
+  // otherwise what `work` returns.
+  absl::Status RunExclusive(const std::function<absl::Status(CrmAdapter&)>& work);
+
   const PulseConfig& config() const { return config_; }
   Store* store() const { return store_; }
   const CrmAdapter& adapter() const { return *adapter_; }
@@ -102,6 +107,20 @@ class Sweeper {
   std::atomic<bool> synced_{false};
   std::atomic<bool> cancel_{false};
 };
+
+// Writes one stored owner change to the CRM and records the outcome in the
+// store: delivered, or a failed attempt (retried with backoff, or failed for
+// good on a permanent error). Returns the CRM's (or the store's) error.
+// Failpoints: handoff.after_crm_owner_change, handoff.after_mark_owner_change.
+absl::Status DeliverOwnerChange(CrmAdapter& adapter, Store& store, const OwnerChangeRecord& change);
+
+// The same for one stored task (failpoints deliver.before_crm_write,
+// deliver.after_crm_write, deliver.after_mark_delivered).
+absl::Status DeliverTask(CrmAdapter& adapter, Store& store, const TaskRecord& task);
+
+// True for errors that concern the whole CRM (down, credentials): stop
+// writing and leave the rest in the outbox.
+bool IsCrmWideFailure(const absl::Status& status);
 
 // Converts a stored task to the planner's view.
 LedgerTask ToLedgerTask(const TaskRecord& record);

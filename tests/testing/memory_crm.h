@@ -34,6 +34,9 @@ struct MemoryCrmState {
   // When set, every read waits until it is notified: a CRM that is slow for
   // as long as the test wants.
   absl::Notification* hold_reads = nullptr;
+  std::vector<std::string> owner_change_log;  // the key of every ChangeOwner that succeeded
+  int fail_next_owner_changes = 0;            // that many ChangeOwner calls fail...
+  absl::Status owner_change_error = absl::UnavailableError("CRM is down");  // ...with this
 };
 
 class MemoryCrm final : public CrmAdapter {
@@ -105,7 +108,12 @@ class MemoryCrm final : public CrmAdapter {
 
   absl::StatusOr<OwnerChangeResult> ChangeOwner(const OwnerChangeRequest& change) override {
     absl::MutexLock lock(&state_->mu);
+    if (state_->fail_next_owner_changes > 0) {
+      --state_->fail_next_owner_changes;
+      return state_->owner_change_error;
+    }
     state_->owners[change.account_id] = change.to_owner_id;
+    state_->owner_change_log.push_back(change.key);
     return OwnerChangeResult{};
   }
 

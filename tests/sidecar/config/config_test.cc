@@ -154,6 +154,36 @@ TEST(Config, ChurnModelKeys) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("churn_model.learning: unknown key")));
 }
 
+TEST(Config, HandoffKeys) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig defaults, ParseConfig(kMinimal, "/x"));
+  EXPECT_EQ(defaults.engine.handoff.watch_days, 90);
+  EXPECT_TRUE(defaults.engine.handoff.key_account_holders.empty());
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c,
+      ParseConfig(std::string(kMinimal) +
+                      "handoff: {watch_days: 30, key_account_holders: [u-1, u-2], affinity: industry, "
+                      "capacity_headroom: 0.3, value_weight: 2, watch_threshold_factor: 0.25}\n",
+                  "/x"));
+  EXPECT_EQ(c.engine.handoff.watch_days, 30);
+  EXPECT_EQ(c.engine.handoff.key_account_holders, (std::vector<std::string>{"u-1", "u-2"}));
+  EXPECT_EQ(c.engine.handoff.affinity, "industry");
+  EXPECT_DOUBLE_EQ(c.engine.handoff.capacity_headroom, 0.3);
+  EXPECT_DOUBLE_EQ(c.engine.handoff.value_weight, 2);
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/x"));
+  EXPECT_EQ(back.engine.handoff.watch_days, 30);
+  EXPECT_EQ(back.engine.handoff.key_account_holders, c.engine.handoff.key_account_holders);
+  EXPECT_DOUBLE_EQ(back.engine.handoff.watch_threshold_factor, 0.25);
+  auto with = [](const std::string& extra) { return ParseConfig(std::string(kMinimal) + extra, "/x"); };
+  EXPECT_THAT(with("handoff: {watch_dayz: 3}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("handoff.watch_dayz: unknown key")));
+  EXPECT_THAT(with("handoff: {affinity: zodiac}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("handoff.affinity: must be none, country")));
+  EXPECT_THAT(with("handoff: {watch_days: -1}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("handoff.watch_days")));
+  EXPECT_THAT(with("handoff: {value_weight: 0, account_weight: 0, risk_weight: 0}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must not all be 0")));
+}
+
 TEST(Config, RelationshipSignalKeys) {
   const std::string yaml = std::string(kMinimal) + R"(
 signals:

@@ -291,3 +291,38 @@ TEST(Planner, Deterministic) {
 
 }  // namespace
 }  // namespace pulse
+
+namespace pulse {
+namespace {
+
+TEST(Planner, WatchedAccountsGetRiskTasksFromALowerThreshold) {
+  CustomerBuilder b = StoppedAccounts("w", 2, "u1");
+  b.User("u1", true, 10);
+  EngineConfig config;
+  Planned base = Plan(b.data(), config, "2025-11-25");
+  const AccountAssessment* a = base.portfolio.Find("w0");
+  ASSERT_NE(a, nullptr);
+  ASSERT_GT(a->churn_probability, 0.5);
+  ASSERT_LT(a->churn_probability, 1.0);
+  ASSERT_NE(ItemFor(base, "w0"), nullptr) << "planned with the default threshold";
+  // Above the account's probability: no risk task, unless watched (1.0 x 0.5).
+  config.contact.min_churn_probability = 1.0;
+  config.handoff.watch_threshold_factor = 0.5;
+  PlanParams pp;
+  pp.now = Day("2025-11-25");
+  ContactPlan unwatched = PlanContacts(base.portfolio, config, pp);
+  pp.watched_accounts = {"w0"};
+  ContactPlan watched = PlanContacts(base.portfolio, config, pp);
+  auto has = [&](const ContactPlan& plan, const std::string& id) {
+    for (const QueueItem& q : plan.queue) {
+      if (base.portfolio.accounts[q.account].account_id == id) return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(has(unwatched, "w0"));
+  EXPECT_TRUE(has(watched, "w0"));
+  EXPECT_EQ(has(watched, "w1"), has(unwatched, "w1")) << "only the watched account changes";
+}
+
+}  // namespace
+}  // namespace pulse

@@ -706,3 +706,138 @@ TEST_P(StoreTest, ConcurrentWriterAndReader) {
 
 }  // namespace
 }  // namespace pulse
+
+namespace pulse {
+namespace {
+
+HandoffAuditRecord AuditAt(absl::Time at, const std::string& action) {
+  HandoffAuditRecord a;
+  a.at = at;
+  a.requested_by = "manager";
+  a.action = action;
+  a.detail = "detail of " + action;
+  return a;
+}
+
+TEST_P(StoreTest, HandoffPlansRoundTripWithAccountsLoadsAndAudit) {
+  HandoffPlanRecord plan;
+  plan.from_user_id = "gone";
+  plan.effective_day = "2026-07-01";
+  plan.created_at = At(0);
+  plan.requested_by = "manager";
+  plan.sweep_id = 7;
+  HandoffAccountRecord light;
+  light.account_id = "a-light";
+  light.account_name = "Light Oy";
+  light.tier = "tail";
+  light.annual_value = 100;
+  light.churn_probability = 0.2;
+  light.weight = 0.5;
+  light.to_user_id = "r1";
+  light.reason = "lowest load";
+  HandoffAccountRecord heavy = light;
+  heavy.account_id = "a-heavy";
+  heavy.tier = "key";
+  heavy.weight = 3;
+  heavy.to_user_id = "";
+  plan.accounts = {light, heavy};
+  HandoffLoadRecord load;
+  load.user_id = "r1";
+  load.name = "R One";
+  load.weekly_capacity = 12;
+  load.key_account_holder = true;
+  load.accounts_before = 4;
+  load.annual_value_before = 1234.5;
+  load.load_before = 3.25;
+  load.capacity = 9.5;
+  plan.loads = {load};
+  PULSE_ASSERT_OK_AND_ASSIGN(const int64_t id, store_->AddHandoffPlan(plan, AuditAt(At(0), "plan")));
+  PULSE_ASSERT_OK_AND_ASSIGN(const int64_t second, store_->AddHandoffPlan(plan, AuditAt(At(1), "plan")));
+  EXPECT_GT(second, id);
+
+  PULSE_ASSERT_OK_AND_ASSIGN(std::optional<HandoffPlanRecord> got, store_->GetHandoffPlan(id));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status, "planned");
+  EXPECT_EQ(got->from_user_id, "gone");
+  EXPECT_EQ(got->effective_day, "2026-07-01");
+  EXPECT_EQ(got->created_at, At(0));
+  EXPECT_EQ(got->sweep_id, 7);
+  ASSERT_EQ(got->accounts.size(), 2u);
+  EXPECT_EQ(got->accounts[0].account_id, "a-heavy") << "heaviest first";
+  EXPECT_EQ(got->accounts[0].tier, "key");
+  EXPECT_EQ(got->accounts[0].to_user_id, "");
+  EXPECT_EQ(got->accounts[1].reason, "lowest load");
+  ASSERT_EQ(got->loads.size(), 1u);
+  EXPECT_EQ(got->loads[0].weekly_capacity, 12);
+  EXPECT_TRUE(got->loads[0].key_account_holder);
+  EXPECT_DOUBLE_EQ(got->loads[0].annual_value_before, 1234.5);
+  EXPECT_DOUBLE_EQ(got->loads[0].capacity, 9.5);
+  ASSERT_EQ(got->audit.size(), 1u);
+  EXPECT_EQ(got->audit[0].plan_id, id);
+  EXPECT_EQ(got->audit[0].requested_by, "manager");
+  PULSE_ASSERT_OK_AND_ASSIGN(std::optional<HandoffPlanRecord> none, store_->GetHandoffPlan(id + 100));
+  EXPECT_FALSE(none.has_value());
+
+  // Moves only while planned; statuses only along the allowed edges.
+  ASSERT_THAT(store_->MoveHandoffAccount(id, "a-heavy", "r1", "moved by manager", AuditAt(At(2), "move")), IsOk());
+  EXPECT_THAT(store_->MoveHandoffAccount(id, "no-such", "r1", "", AuditAt(At(2), "move")),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(store_->SetHandoffPlanStatus(id, {"planned"}, "applying", AuditAt(At(3), "apply")), IsOk());
+  EXPECT_THAT(store_->MoveHandoffAccount(id, "a-light", "r2", "", AuditAt(At(4), "move")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("applying")));
+  EXPECT_THAT(store_->SetHandoffPlanStatus(id, {"planned"}, "discarded", AuditAt(At(4), "discard")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("is applying")));
+  ASSERT_THAT(store_->SetHandoffPlanStatus(id, {"planned"}, "applying", AuditAt(At(5), "apply")), IsOk())
+      << "already there: only the audit grows";
+  EXPECT_THAT(store_->SetHandoffPlanStatus(id + 100, {"planned"}, "applying", AuditAt(At(5), "apply")),
+              StatusIs(absl::StatusCode::kNotFound));
+  PULSE_ASSERT_OK_AND_ASSIGN(got, store_->GetHandoffPlan(id));
+  EXPECT_EQ(got->status, "applying");
+  EXPECT_EQ(got->accounts[0].to_user_id, "r1");
+  EXPECT_EQ(got->accounts[0].reason, "moved by manager");
+  ASSERT_EQ(got->audit.size(), 4u);
+  EXPECT_EQ(got->audit[1].action, "move");
+  EXPECT_EQ(got->audit[3].at, At(5));
+
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HandoffPlanRecord> all, store_->ListHandoffPlans());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, second) << "newest first";
+  EXPECT_TRUE(all[0].accounts.empty());
+}
+
+TEST_P(StoreTest, HandoffWatchesAndOwnerChangesByPlan) {
+  HandoffWatch w1;
+  w1.account_id = "a1";
+  w1.plan_id = 1;
+  w1.until = At(10);
+  HandoffWatch w2 = w1;
+  w2.account_id = "a2";
+  w2.until = At(1);
+  ASSERT_THAT(store_->SetHandoffWatches({w1, w2}), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<HandoffWatch> active, store_->ActiveHandoffWatches(At(5)));
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].account_id, "a1");
+  w2.until = At(20);
+  w2.plan_id = 2;
+  ASSERT_THAT(store_->SetHandoffWatches({w2}), IsOk());  // a later plan takes the account over
+  PULSE_ASSERT_OK_AND_ASSIGN(active, store_->ActiveHandoffWatches(At(5)));
+  EXPECT_EQ(active.size(), 2u);
+  ASSERT_THAT(store_->RemoveHandoffWatches(1), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(active, store_->ActiveHandoffWatches(At(5)));
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].account_id, "a2");
+
+  OwnerChangeRecord in_plan = SampleOwnerChange("handoff:3:a1", "a1", At(0));
+  in_plan.plan_id = "3";
+  in_plan.status = DeliveryStatus::kDelivered;
+  OwnerChangeRecord other = SampleOwnerChange("x", "a2", At(0));
+  other.plan_id = "4";
+  ASSERT_THAT(store_->AddOwnerChanges({in_plan, other}), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<OwnerChangeRecord> changes, store_->OwnerChangesForPlan("3"));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].request.key, "handoff:3:a1");
+  EXPECT_EQ(changes[0].status, DeliveryStatus::kDelivered);
+}
+
+}  // namespace
+}  // namespace pulse
