@@ -14,6 +14,8 @@ namespace {
 
 constexpr char kLog[] = "outbox";
 
+}  // namespace
+
 bool IsPermanent(const absl::Status& s) {
   switch (s.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -27,13 +29,10 @@ bool IsPermanent(const absl::Status& s) {
   }
 }
 
-// Retry after 1 min, 4 min, 16 min, ... at most 6 hours (as task delivery).
 absl::Duration Backoff(int attempts) {
   const double minutes = std::min(360.0, std::pow(4.0, std::max(0, attempts - 1)));
   return absl::Minutes(minutes);
 }
-
-}  // namespace
 
 bool IsCrmWideFailure(const absl::Status& s) {
   switch (s.code()) {

@@ -30,25 +30,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-bool IsPermanent(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kUnimplemented:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Retry after 1 min, 4 min, 16 min, ... at most 6 hours.
-absl::Duration Backoff(int attempts) {
-  const double minutes = std::min(360.0, std::pow(4.0, std::max(0, attempts - 1)));
-  return absl::Minutes(minutes);
-}
-
 }  // namespace
 
 // The Sweeper's metrics, registered once in the registry it was given.
@@ -333,31 +314,16 @@ void Sweeper::Deliver(Pass& pass) {
   for (const TaskRecord& t : *due) {
     if (cancel_.load()) break;
     const absl::Time write_started = absl::Now();
-    Failpoint("deliver.before_crm_write");
-    absl::StatusOr<TaskWriteResult> written = adapter_->WriteTask(t.request);
-    // The CRM has the task (or said no); the store does not know yet.
-    Failpoint("deliver.after_crm_write");
-    const absl::Time now = absl::Now();
+    // Writes, then marks; a failed attempt is recorded with its backoff.
+    const absl::Status err = DeliverTask(*adapter_, *store_, t);
     if (pass.metrics != nullptr) {
-      pass.metrics->CrmRequest(adapter_->Name(), "write_task", written.status(), now - write_started);
+      pass.metrics->CrmRequest(adapter_->Name(), "write_task", err, absl::Now() - write_started);
     }
-    if (written.ok()) {
-      if (absl::Status s = store_->MarkTaskDelivered(t.request.key, written->crm_id, now); !s.ok()) {
-        // The CRM has it; the next delivery finds the key there and marks it.
-        pass.report.add_warnings(absl::StrCat("task ", t.request.key, " written but not marked: ", s.message()));
-        continue;
-      }
-      Failpoint("deliver.after_mark_delivered");
+    if (err.ok()) {
       pass.report.set_tasks_created(pass.report.tasks_created() + 1);
       continue;
     }
-    const absl::Status& err = written.status();
     pass.report.set_tasks_failed(pass.report.tasks_failed() + 1);
-    const bool permanent = IsPermanent(err);
-    (void)store_->MarkTaskAttemptFailed(t.request.key, Redact(err.ToString()), now + Backoff(t.attempts + 1),
-                                        permanent);
-    LogWarning(kLog, "task ", t.request.key, (permanent ? " failed for good: " : " failed, will retry: "),
-               err.ToString());
     if (IsCrmWideFailure(err)) {
       pass.report.add_warnings(
           absl::StrCat("the CRM refused task writes (", err.message(), "); the rest wait in the outbox"));

@@ -121,6 +121,11 @@ absl::Status DeliverTask(CrmAdapter& adapter, Store& store, const TaskRecord& ta
 // True for errors that concern the whole CRM (down, credentials): stop
 // writing and leave the rest in the outbox.
 bool IsCrmWideFailure(const absl::Status& status);
+// True when writing the record again cannot succeed (the CRM refuses the
+// record itself): it is marked failed instead of retried.
+bool IsPermanent(const absl::Status& status);
+// The wait before the next delivery attempt: 1 min, 4, 16, ... at most 6 h.
+absl::Duration Backoff(int attempts);
 
 // Converts a stored task to the planner's view.
 LedgerTask ToLedgerTask(const TaskRecord& record);

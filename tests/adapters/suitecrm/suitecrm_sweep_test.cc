@@ -201,7 +201,9 @@ TEST_F(SuiteCrmSweepTest, AHandoffLandsOnceAndIsReadBack) {
   auto data = store_->LoadCustomerData();
   ASSERT_THAT(data, IsOk());
   for (const Account& a : data->accounts) {
-    if (a.id == "orphaned") EXPECT_EQ(a.owner_id, "u-desk");
+    if (a.id == "orphaned") {
+      EXPECT_EQ(a.owner_id, "u-desk");
+    }
   }
 }
 
