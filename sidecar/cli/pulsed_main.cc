@@ -359,7 +359,7 @@ int Templates(const std::vector<std::string>& argv) {
   if (!args->positional().empty()) return Usage("unexpected argument '" + args->positional()[0] + "'");
   if (auto path = args->Get("config")) {
     absl::StatusOr<PulseConfig> config = LoadConfigFile(*path);
-    if (!config.ok()) return Fail(config.status());
+    if (!config.ok()) return Usage(std::string(config.status().message()));
     std::cout << RenderTemplatesYaml(config->engine.contact.templates);
   } else {
     std::cout << RenderTemplatesYaml(DefaultTaskTemplates());

@@ -2,6 +2,8 @@
 // tasks save some truly leaving accounts, then a sweep whose report states
 // the effect measured against the holdout.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -43,6 +45,34 @@ TEST(DemoSimulation, SweepsPastWeeksAndTheNextSweepMeasuresTheEffect) {
                                          (dir / "other").string(), "--holdout", "0.9"});
   EXPECT_EQ(bad_code, 2);
   EXPECT_FALSE(fs::exists(dir / "other" / "users.csv"));
+  auto [weeks_code, weeks_out] = RunCommand({pulse::testing::CliBinary("pulsed"), "demo", "--out",
+                                             (dir / "other").string(), "--simulate-weeks", "500"});
+  EXPECT_EQ(weeks_code, 2);
+  EXPECT_FALSE(fs::exists(dir / "other" / "users.csv"));
+
+  // pulsed templates: the defaults, the configured ones, and a bad file named.
+  auto [tpl_code, tpl_out] = RunCommand({pulse::testing::CliBinary("pulsed"), "templates"});
+  ASSERT_EQ(tpl_code, 0);
+  EXPECT_THAT(tpl_out, HasSubstr("win_back:\n    title: Palautuspuhelu"));
+  std::ofstream(dir / "texts.yaml") << "fi:\n  win_back:\n    subject: 'Soita: {account}'\n";
+  const fs::path cfg = dir / "texts-config.yaml";
+  std::ofstream(cfg) << "store: {path: p.db}\nadapter: {type: csv, csv: {dir: .}}\n"
+                        "contact: {templates_file: texts.yaml}\n";
+  auto [own_code, own_out] =
+      RunCommand({pulse::testing::CliBinary("pulsed"), "templates", "--config", cfg.string()});
+  ASSERT_EQ(own_code, 0) << own_out;
+  EXPECT_THAT(own_out, HasSubstr("subject: \"Soita: {account}\""));
+  std::ofstream(dir / "texts.yaml") << "sv: {}\n";
+  const std::string err_log = (dir / "templates.err").string();
+  auto [bad_tpl_code, bad_tpl_out] =
+      RunCommand({pulse::testing::CliBinary("pulsed"), "templates", "--config", cfg.string()}, absl::Seconds(60),
+                 err_log);
+  EXPECT_EQ(bad_tpl_code, 2);
+  std::ifstream err_in(err_log);
+  std::stringstream err;
+  err << err_in.rdbuf();
+  EXPECT_THAT(err.str(), HasSubstr("contact.templates_file"));
+  EXPECT_THAT(err.str(), HasSubstr("sv: unknown language"));
   fs::remove_all(dir);
 }
 

@@ -162,6 +162,21 @@ TEST_F(PulseServerTest, OversizedMessagesAndLongArgumentsAreRefusedNamingTheFiel
     expect_invalid(stub_->GetUpliftReport(&ctx, r, &unused), field);
   }
   {
+    // Short but unknown values are refused too, naming the field.
+    grpc::ClientContext ctx;
+    pulse::v1::GetUpliftReportRequest r;
+    r.set_action("hug");
+    pulse::v1::UpliftReport unused;
+    expect_invalid(stub_->GetUpliftReport(&ctx, r, &unused), "action: unknown action id 'hug'");
+  }
+  {
+    grpc::ClientContext ctx;
+    pulse::v1::GetUpliftReportRequest r;
+    r.set_tier("longtail");
+    pulse::v1::UpliftReport unused;
+    expect_invalid(stub_->GetUpliftReport(&ctx, r, &unused), "tier: must be key, mid or tail");
+  }
+  {
     grpc::ClientContext ctx;
     pulse::v1::ListSweepsRequest r;
     r.set_limit(501);
