@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "adapters/odoo/odoo_rpc.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/common/stable_hash.h"
 
 namespace pulse {
 namespace {
@@ -928,11 +929,7 @@ absl::StatusOr<ChangeBatch<Activity>> OdooAdapter::ReadActivities(const ReadPara
 // The external id's name for a task key: readable, and unique through the
 // hash (the readable part drops characters ir.model.data names cannot hold).
 std::string TaskExternalName(absl::string_view key) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits: stable across builds and machines
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = Fnv1a64(key);  // stable across builds and machines
   std::string readable;
   for (char c : key) {
     if (readable.size() >= 60) break;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "sidecar/cli/app.h"
 #include "sidecar/common/logging.h"
+#include "sidecar/common/stable_hash.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/config/config.h"
 #include "sidecar/demo/demo_random.h"
@@ -19,16 +20,6 @@ namespace {
 // The demo generator's deterministic random streams.
 using demo_internal::DemoRandom;
 using demo_internal::MixSeed;
-
-// FNV-1a: a stream id from a string, the same with any standard library.
-uint64_t StreamOf(absl::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 bool IsLeaving(const DemoAccountTruth& t, absl::CivilDay day) {
   switch (t.scenario) {
@@ -110,7 +101,7 @@ absl::StatusOr<ContactSimulationSummary> SimulateContactEffect(const DemoParams&
   DemoAccountTransform apply = [&](DemoAccountRecords* r) {
     truth[r->account.id] = r->truth;
     if (auto it = saved_from.find(r->account.id); it != saved_from.end()) {
-      Save(r, it->second, params.end_day, MixSeed(params.seed, StreamOf(r->account.id) ^ 0x5a17));
+      Save(r, it->second, params.end_day, MixSeed(params.seed, Fnv1a64(r->account.id) ^ 0x5a17));
     }
   };
 
@@ -151,7 +142,7 @@ absl::StatusOr<ContactSimulationSummary> SimulateContactEffect(const DemoParams&
       if (t == truth.end() || !IsLeaving(t->second, day)) continue;
       ++summary.leaving_treated;
       auto effect = sim.true_effect.find(d.action);
-      DemoRandom rng(MixSeed(params.seed, StreamOf(d.key)));
+      DemoRandom rng(MixSeed(params.seed, Fnv1a64(d.key)));
       if (effect != sim.true_effect.end() && rng.Bernoulli(effect->second)) {
         saved_from[d.account_id] = d.decided_at;
         ++summary.saved;

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "sidecar/common/stable_hash.h"
 
 namespace pulse {
 namespace {
@@ -174,16 +175,8 @@ std::string UpliftSummary(const UpliftReport& report) {
 }
 
 double HoldoutDraw(absl::string_view salt, absl::string_view account_id) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](absl::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 0x100000001b3ull;
-    }
-  };
-  mix(salt);
-  mix(absl::string_view("\x1f", 1));  // a separator no id starts with
-  mix(account_id);
+  // A separator no id starts with between the salt and the id.
+  uint64_t h = Fnv1a64(account_id, Fnv1a64(absl::string_view("\x1f", 1), Fnv1a64(salt)));
   // FNV's low bits mix poorly for short inputs; finish with a splitmix64 step.
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ull;
