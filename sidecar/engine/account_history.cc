@@ -28,12 +28,20 @@ CustomerHistories BuildHistories(const CustomerData& data, absl::Time as_of) {
     h.account = &a;
     out.accounts.push_back(std::move(h));
   }
+  // Records usually come grouped by account (the store and the CSV files
+  // list them so): remember the last lookup.
+  absl::string_view last_id;
+  AccountHistory* last = nullptr;
   auto find = [&](const std::string& id) -> AccountHistory* {
+    if (last != nullptr && id == last_id) return last;
     auto it = index.find(id);
     if (it == index.end()) return nullptr;
-    return &out.accounts[it->second];
+    last_id = id;
+    last = &out.accounts[it->second];
+    return last;
   };
 
+  std::vector<absl::Time> latest_order_at(out.accounts.size(), absl::InfinitePast());
   for (const Order& o : data.orders) {
     if (o.ordered_at > as_of) continue;
     AccountHistory* h = find(o.account_id);
@@ -42,6 +50,10 @@ CustomerHistories BuildHistories(const CustomerData& data, absl::Time as_of) {
       continue;
     }
     const int64_t day = EpochDay(o.ordered_at);
+    if (!o.currency.empty() && (h->currency.empty() || o.ordered_at >= latest_order_at[h - out.accounts.data()])) {
+      h->currency = o.currency;
+      latest_order_at[h - out.accounts.data()] = o.ordered_at;
+    }
     h->order_days.push_back({day, o.amount});
     ++h->orders_total;
     for (const OrderLine& line : o.lines) h->products.push_back({day, &line});

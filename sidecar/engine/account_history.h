@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "sidecar/domain/records.h"
@@ -60,6 +61,8 @@ struct AccountHistory {
   std::vector<const Contact*> contacts;
   std::vector<EngagementEvent> engagement;  // by period start
   std::vector<FeedbackEvent> feedback;      // by day received
+  // The currency of the latest order on or before the cut that names one.
+  absl::string_view currency;
 };
 
 // All accounts' histories at one cut.

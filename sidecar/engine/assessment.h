@@ -4,6 +4,7 @@
 #define PULSE_SIDECAR_ENGINE_ASSESSMENT_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +105,8 @@ struct AccountAssessment {
   std::vector<OverdueProduct> overdue_products;
 };
 
+struct LearnedState;  // scorer.h
+
 // The engine's view of the whole customer base at one instant.
 struct Portfolio {
   absl::Time as_of;
@@ -115,6 +118,9 @@ struct Portfolio {
   // How the churn probability was made: the learned model's training (cuts,
   // accounts, fit) or why the hand weights were used instead.
   std::string churn_model_summary;
+  // The learned model this portfolio was scored with (null with the hand
+  // weights), for a later scoring of the same day to reuse (ScoreParams).
+  std::shared_ptr<const LearnedState> learned;
 
   const AccountAssessment* Find(absl::string_view account_id) const {
     auto it = index.find(account_id);

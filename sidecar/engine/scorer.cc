@@ -1,12 +1,16 @@
 #include "sidecar/engine/scorer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "sidecar/common/parallel.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/engine/account_history.h"
 #include "sidecar/engine/cadence_model.h"
@@ -316,9 +320,10 @@ void ChooseAction(AccountAssessment& a) {
 
 
 // Facts for every account of `histories` (cadence for `horizon_days`, annual
-// value, owner), tiers assigned. `currency` may be null (no evidence shown).
+// value, owner), tiers assigned; amounts in evidence carry the account's
+// currency when `with_currency`.
 std::vector<AccountFacts> BuildFacts(const CustomerHistories& histories, const EngineConfig& config, int horizon_days,
-                                     const absl::flat_hash_map<absl::string_view, absl::string_view>* currency) {
+                                     bool with_currency, int threads) {
   const int64_t today = histories.as_of_day;
   std::vector<AccountFacts> facts(histories.accounts.size());
   // Population gap for accounts too young for a cadence of their own.
@@ -335,26 +340,26 @@ std::vector<AccountFacts> BuildFacts(const CustomerHistories& histories, const E
     std::nth_element(own_gaps.begin(), own_gaps.begin() + own_gaps.size() / 2, own_gaps.end());
     cadence_params.fallback_gap_days = std::max(7.0, own_gaps[own_gaps.size() / 2]);
   }
-  for (size_t i = 0; i < histories.accounts.size(); ++i) {
-    const AccountHistory& h = histories.accounts[i];
-    AccountFacts& f = facts[i];
-    f.history = &h;
-    f.cadence = EstimateCadence(h.order_days, today, cadence_params);
-    const double trailing = RevenueBetween(h.order_days, today - 365, today);
-    const double previous = RevenueBetween(h.order_days, today - 730, today - 365);
-    double annual = std::max(trailing, previous);
-    if (!h.order_days.empty()) {
-      const int64_t tenure = today - h.order_days.front().day;
-      if (tenure < 365) annual = trailing * 365.0 / std::max<int64_t>(tenure, 90);
+  ParallelFor(histories.accounts.size(), threads, 1024, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const AccountHistory& h = histories.accounts[i];
+      AccountFacts& f = facts[i];
+      f.history = &h;
+      f.cadence = EstimateCadence(h.order_days, today, cadence_params);
+      const double trailing = RevenueBetween(h.order_days, today - 365, today);
+      const double previous = RevenueBetween(h.order_days, today - 730, today - 365);
+      double annual = std::max(trailing, previous);
+      if (!h.order_days.empty()) {
+        const int64_t tenure = today - h.order_days.front().day;
+        if (tenure < 365) annual = trailing * 365.0 / std::max<int64_t>(tenure, 90);
+      }
+      f.annual_value = std::max(0.0, annual);
+      if (with_currency) f.currency = std::string(h.currency);
+      if (!h.account->owner_id.empty()) {
+        if (auto it = histories.users.find(h.account->owner_id); it != histories.users.end()) f.owner = it->second;
+      }
     }
-    f.annual_value = std::max(0.0, annual);
-    if (currency != nullptr) {
-      if (auto it = currency->find(h.account->id); it != currency->end()) f.currency = std::string(it->second);
-    }
-    if (!h.account->owner_id.empty()) {
-      if (auto it = histories.users.find(h.account->owner_id); it != histories.users.end()) f.owner = it->second;
-    }
-  }
+  });
   AssignTiers(facts, config.tiers);
   return facts;
 }
@@ -426,27 +431,34 @@ std::string FormatMoney(double amount, absl::string_view currency) {
   return out + digits;
 }
 
-Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, const ScoreParams& params) {
+Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, const ScoreParams& params,
+                          ScoreTimings* timings) {
+  ScoreTimings unused;
+  ScoreTimings& t = timings != nullptr ? *timings : unused;
+  absl::Time phase_start = absl::Now();
+  auto lap = [&phase_start](double& into) {
+    const absl::Time now = absl::Now();
+    into += absl::ToDoubleSeconds(now - phase_start);
+    phase_start = now;
+  };
   Portfolio portfolio;
   portfolio.as_of = params.as_of;
   portfolio.cadence_model = "own-cadence";
   for (const User& u : data.users) portfolio.users[u.id] = u;
 
   const CustomerHistories histories = BuildHistories(data, params.as_of);
+  lap(t.histories_seconds);
   const int64_t today = histories.as_of_day;
   if (histories.orphan_records > 0) {
     portfolio.warnings.push_back(
         absl::StrCat(histories.orphan_records, " records name an account the CRM does not list; they were ignored"));
   }
-  // Currency per account: that of its latest order.
-  absl::flat_hash_map<absl::string_view, absl::string_view> currency;
-  for (const Order& o : data.orders) {
-    if (o.ordered_at <= params.as_of && !o.currency.empty()) currency[o.account_id] = o.currency;
-  }
 
   const int64_t total = static_cast<int64_t>(histories.accounts.size());
   const int horizon = config.contact.horizon_days;
-  const std::vector<AccountFacts> facts = BuildFacts(histories, config, horizon, &currency);
+  const int threads = ResolveThreadCount(params.threads);
+  const std::vector<AccountFacts> facts = BuildFacts(histories, config, horizon, /*with_currency=*/true, threads);
+  lap(t.facts_seconds);
 
   // The learned combination, when the history can teach one: replay earlier
   // cuts of this same view (nothing after the as-of exists in it).
@@ -459,29 +471,57 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
   feature_params.has_feedback = histories.has_feedback;
   ChurnModel model;
   PopulationModel population;
-  if (config.churn_model.learn) {
-    const CutEvaluator evaluate = [&config](const CustomerHistories& cut, int cut_horizon) {
-      const std::vector<AccountFacts> cut_facts = BuildFacts(cut, config, cut_horizon, nullptr);
+  const auto same_kinds = [](const FeatureParams& x, const FeatureParams& y) {
+    return x.horizon_days == y.horizon_days && x.volume_window_days == y.volume_window_days &&
+           x.has_cases == y.has_cases && x.has_activities == y.has_activities &&
+           x.has_engagement == y.has_engagement && x.has_feedback == y.has_feedback;
+  };
+  const std::shared_ptr<const LearnedState>& reuse = params.reuse_learned;
+  if (config.churn_model.learn && reuse != nullptr && reuse->as_of_day == today &&
+      same_kinds(reuse->features, feature_params)) {
+    model = reuse->model;
+    population = reuse->population;
+    if (model.trained && !population.usable) portfolio.warnings.push_back(population.note);
+    portfolio.churn_model_summary = absl::StrCat(model.summary, "; reused from earlier today");
+    portfolio.learned = reuse;
+  } else if (config.churn_model.learn) {
+    const CutEvaluator evaluate = [&config, threads](const CustomerHistories& cut, int cut_horizon) {
+      const std::vector<AccountFacts> cut_facts = BuildFacts(cut, config, cut_horizon, false, threads);
       std::vector<AccountCutView> views(cut_facts.size());
-      for (size_t i = 0; i < cut_facts.size(); ++i) {
-        views[i].cadence = cut_facts[i].cadence;
-        views[i].signals = ComputeSignals(cut_facts[i], cut, config);
-      }
+      ParallelFor(cut_facts.size(), threads, 512, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          views[i].cadence = cut_facts[i].cadence;
+          views[i].signals = ComputeSignals(cut_facts[i], cut, config);
+        }
+      });
       return views;
     };
     model = TrainChurnModel(histories, evaluate, feature_params, config.churn_model);
+    lap(t.learn_seconds);
     if (model.trained) {
       population = FitPopulationModel(histories, config.churn_model.max_fit_accounts);
+      lap(t.population_seconds);
       if (!population.usable) portfolio.warnings.push_back(population.note);
     }
     portfolio.churn_model_summary = model.summary;
+    auto learned = std::make_shared<LearnedState>();
+    learned->as_of_day = today;
+    learned->features = feature_params;
+    learned->model = model;
+    learned->population = population;
+    portfolio.learned = std::move(learned);
   } else {
     portfolio.churn_model_summary = "hand weights: learning is switched off";
   }
   if (model.trained) portfolio.cadence_model = population.usable ? "learned+bgnbd" : "learned+own-cadence";
 
-  portfolio.accounts.reserve(facts.size());
-  for (size_t i = 0; i < facts.size(); ++i) {
+  // Each account's assessment is independent of the others': score them on
+  // all cores, each into its own slot, so the result does not depend on the
+  // number of threads.
+  std::vector<AccountAssessment> assessed(facts.size());
+  std::atomic<int64_t> done{0};
+  const std::thread::id caller = std::this_thread::get_id();
+  auto assess = [&](size_t i) {
     const AccountFacts& f = facts[i];
     const AccountHistory& h = *f.history;
     const Account& acc = *h.account;
@@ -543,10 +583,22 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     std::stable_sort(a.signals.begin(), a.signals.end(),
                      [](const Signal& x, const Signal& y) { return x.strength > y.strength; });
     ChooseAction(a);
-    portfolio.index[a.account_id] = portfolio.accounts.size();
-    portfolio.accounts.push_back(std::move(a));
-    if (params.on_progress && (i + 1) % 5000 == 0) params.on_progress(static_cast<int64_t>(i + 1), total);
-  }
+    assessed[i] = std::move(a);
+  };
+  ParallelFor(facts.size(), threads, 512, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) assess(i);
+    const int64_t now_done = done.fetch_add(static_cast<int64_t>(end - begin)) + static_cast<int64_t>(end - begin);
+    // Progress is reported from the caller's thread only (callbacks need not
+    // be thread-safe), about every 5,000 accounts.
+    if (params.on_progress && std::this_thread::get_id() == caller &&
+        now_done / 5000 != (now_done - static_cast<int64_t>(end - begin)) / 5000) {
+      params.on_progress(now_done, total);
+    }
+  });
+  portfolio.accounts = std::move(assessed);
+  portfolio.index.reserve(portfolio.accounts.size());
+  for (size_t i = 0; i < portfolio.accounts.size(); ++i) portfolio.index[portfolio.accounts[i].account_id] = i;
+  lap(t.assess_seconds);
   if (params.on_progress) params.on_progress(total, total);
   return portfolio;
 }

@@ -144,6 +144,55 @@ TEST(ChurnModelTest, NoLookAheadPoisonedFutureOrdersChangeNothing) {
   }
 }
 
+TEST(ChurnModelTest, ScoresDoNotDependOnTheNumberOfThreads) {
+  const CustomerData data = SyntheticBook(3000);
+  EngineConfig config;
+  ScoreParams params;
+  params.as_of = EndOf(absl::CivilDay(2023, 12, 31));
+  params.threads = 1;
+  const Portfolio one = AssessPortfolio(data, config, params);
+  params.threads = 5;
+  const Portfolio five = AssessPortfolio(data, config, params);
+  ASSERT_EQ(one.cadence_model.rfind("learned", 0), 0u) << one.churn_model_summary;
+  EXPECT_EQ(five.churn_model_summary, one.churn_model_summary);
+  ASSERT_EQ(five.accounts.size(), one.accounts.size());
+  for (size_t i = 0; i < one.accounts.size(); ++i) {
+    const AccountAssessment& a = one.accounts[i];
+    const AccountAssessment& b = five.accounts[i];
+    ASSERT_EQ(b.account_id, a.account_id);
+    EXPECT_EQ(b.churn_probability, a.churn_probability) << a.account_id;
+    EXPECT_EQ(b.tier, a.tier) << a.account_id;
+    EXPECT_EQ(b.action, a.action) << a.account_id;
+    ASSERT_EQ(b.signals.size(), a.signals.size()) << a.account_id;
+    for (size_t k = 0; k < a.signals.size(); ++k) EXPECT_EQ(b.signals[k].evidence, a.signals[k].evidence);
+    EXPECT_EQ(five.Find(a.account_id), &b);
+  }
+}
+
+TEST(ChurnModelTest, ALearnedModelIsReusedOnlyTheSameDay) {
+  const CustomerData data = SyntheticBook(600);
+  EngineConfig config;
+  ScoreParams params;
+  params.as_of = EndOf(absl::CivilDay(2023, 12, 31));
+  const Portfolio first = AssessPortfolio(data, config, params);
+  ASSERT_NE(first.learned, nullptr);
+  ASSERT_TRUE(first.learned->model.trained) << first.churn_model_summary;
+  // Later the same day, with the model of the first pass: no training, the
+  // same probabilities.
+  params.as_of = EndOf(absl::CivilDay(2023, 12, 31)) - absl::Hours(3);
+  params.reuse_learned = first.learned;
+  ScoreTimings timings;
+  const Portfolio again = AssessPortfolio(data, config, params, &timings);
+  EXPECT_EQ(again.learned, first.learned);
+  EXPECT_EQ(timings.learn_seconds, 0);
+  EXPECT_THAT(again.churn_model_summary, ::testing::HasSubstr("reused from earlier today"));
+  // The next day trains its own model.
+  params.as_of = EndOf(absl::CivilDay(2024, 1, 1));
+  const Portfolio next = AssessPortfolio(data, config, params);
+  EXPECT_NE(next.learned, first.learned);
+  EXPECT_EQ(next.learned->as_of_day, first.learned->as_of_day + 1);
+}
+
 TEST(ChurnModelTest, CutHistoriesSeesNothingAfterTheCut) {
   CustomerData data = SyntheticBook(50);
   const CustomerHistories view = BuildHistories(data, EndOf(absl::CivilDay(2023, 12, 31)));
