@@ -264,10 +264,19 @@ CoverageReport BuildCoverageReport(const CustomerData& data, const EngineConfig&
 
   // The trend: the same figures replayed as of earlier days, oldest first.
   for (int k = params.trend_periods; k >= 1; --k) {
+    const absl::CivilDay day = UtcDay(as_of) - static_cast<int64_t>(k) * params.period_days;
+    if (work.trend_cache != nullptr) {
+      if (auto it = work.trend_cache->find(day); it != work.trend_cache->end()) {
+        report.trend.push_back(it->second);
+        continue;
+      }
+    }
     ScoreParams score;
-    score.as_of = as_of - absl::Hours(24) * (static_cast<int64_t>(k) * params.period_days);
+    score.as_of = StartOfDay(day + 1) - absl::Seconds(1);  // the end of the day
     const Portfolio earlier = AssessPortfolio(data, config, score);
     report.trend.push_back(ComputeCoverageFigures(data, earlier, params));
+    ++report.trend_replayed;
+    if (work.trend_cache != nullptr) work.trend_cache->emplace(day, report.trend.back());
   }
   report.trend.push_back(report.current);
   return report;

@@ -16,6 +16,7 @@
 #define PULSE_SIDECAR_REPORT_COVERAGE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,9 @@ struct CoverageReport {
   // Earlier as-of days replayed with the same engine, oldest first, ending
   // with `current`.
   std::vector<CoverageFigures> trend;
+  // How many trend points were replayed for this report (the rest were kept
+  // from earlier ones: CoverageWork::trend_cache).
+  int trend_replayed = 0;
   std::vector<UncoveredAccount> largest_outside_care;  // by revenue, largest first
   std::string currency;  // of most orders in the year; "" when none
   std::string summary;   // the one sentence at the top
@@ -163,11 +167,15 @@ CoverageFigures ComputeCoverageFigures(const CustomerData& data, const Portfolio
 struct CoverageWork {
   const ContactPlan* plan = nullptr;  // this sweep's plan; null = none
   std::vector<LedgerTask> recent_tasks;  // from the task ledger
+  // Trend points already replayed, by day: a point found here is used as it
+  // is, a point replayed now is added. The caller drops the points that
+  // records it has since stored may change (Sweeper). Null = replay all.
+  std::map<absl::CivilDay, CoverageFigures>* trend_cache = nullptr;
 };
 
 // The full report: `portfolio` is `data` scored as of portfolio.as_of with
-// `config`; each trend point re-scores `data` as of an earlier day with the
-// same config (only records dated on or before that day are seen).
+// `config`; each trend point re-scores `data` as of the end of an earlier
+// day with the same config (only records dated on or before it are seen).
 CoverageReport BuildCoverageReport(const CustomerData& data, const EngineConfig& config, const Portfolio& portfolio,
                                    const CoverageWork& work, const CoverageParams& params);
 

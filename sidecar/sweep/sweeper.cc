@@ -99,6 +99,9 @@ struct Sweeper::Pass {
   absl::Time last_progress = absl::InfinitePast();
   bool required_sync_failed = false;
   SweepMetrics* metrics = nullptr;  // null: not recorded
+  // The earliest time a record this sync stored or deleted is dated (see
+  // EarliestChange); InfiniteFuture when nothing dated changed.
+  absl::Time earliest_change = absl::InfiniteFuture();
 
   void Emit(bool force) {
     const absl::Time now = absl::Now();
@@ -182,12 +185,41 @@ LedgerTask ToLedgerTask(const TaskRecord& record) {
 
 namespace {
 
+// The date a record is about, for records the engine replays by date
+// (orders, cases, activities, engagement, feedback); nullopt for the others.
+std::optional<absl::Time> RecordTime(const User&) { return std::nullopt; }
+std::optional<absl::Time> RecordTime(const Account&) { return std::nullopt; }
+std::optional<absl::Time> RecordTime(const Contact&) { return std::nullopt; }
+std::optional<absl::Time> RecordTime(const Order& o) { return o.ordered_at; }
+std::optional<absl::Time> RecordTime(const Case& c) { return c.opened_at; }
+std::optional<absl::Time> RecordTime(const Activity& a) { return a.occurred_at; }
+std::optional<absl::Time> RecordTime(const EngagementPeriod& e) { return StartOfDay(e.period_start); }
+std::optional<absl::Time> RecordTime(const Feedback& f) { return f.received_at; }
+
+// The earliest day whose replay (as of that day) `batch` may change: the
+// earliest dated record it stores; InfinitePast when it deletes records or
+// replaces the accounts or a dated entity wholesale (dates unknown here);
+// InfiniteFuture when it changes nothing dated. Upserted users, accounts and
+// contacts do not count: a kept replay keeps the owners it was computed with
+// (docs/COVERAGE.md).
+template <typename T>
+absl::Time EarliestChange(const ChangeBatch<T>& batch) {
+  // Accounts are the population each replay counts.
+  const bool replayed = RecordTime(T{}).has_value() || std::is_same_v<T, Account>;
+  if (!batch.deleted_ids.empty() || (replayed && batch.full_snapshot)) return absl::InfinitePast();
+  absl::Time earliest = absl::InfiniteFuture();
+  for (const T& record : batch.upserts) {
+    if (std::optional<absl::Time> t = RecordTime(record); t.has_value()) earliest = std::min(earliest, *t);
+  }
+  return earliest;
+}
+
 // Reads one entity from the adapter and applies it to the store.
 template <typename T, typename ReadFn>
 absl::Status SyncEntity(Entity entity, CrmAdapter& adapter, Store& store, ReadFn read,
                         pulse::v1::EntitySyncReport* out, pulse::v1::SweepReport* report,
                         pulse::v1::EntityProgress* progress, const std::function<void()>& emit,
-                        SweepMetrics* metrics) {
+                        SweepMetrics* metrics, absl::Time* earliest_change) {
   absl::StatusOr<std::string> watermark = store.GetWatermark(entity);
   if (!watermark.ok()) return watermark.status();
   ReadParams params;
@@ -226,6 +258,7 @@ absl::Status SyncEntity(Entity entity, CrmAdapter& adapter, Store& store, ReadFn
   if (absl::Status s = store.Apply(*batch); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("storing ", EntityName(entity), ": ", s.message()));
   }
+  *earliest_change = std::min(*earliest_change, EarliestChange(*batch));
   return absl::OkStatus();
 }
 
@@ -247,35 +280,43 @@ absl::Status Sweeper::Sync(Pass& pass) {
     switch (e) {
       case Entity::kUsers:
         s = SyncEntity<User>(e, *adapter_, *store_, &CrmAdapter::ReadUsers, entity_report, &pass.report, progress, emit,
-                             pass.metrics);
+                             pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kAccounts:
         s = SyncEntity<Account>(e, *adapter_, *store_, &CrmAdapter::ReadAccounts, entity_report, &pass.report, progress,
-                                emit, pass.metrics);
+                                emit, pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kContacts:
         s = SyncEntity<Contact>(e, *adapter_, *store_, &CrmAdapter::ReadContacts, entity_report, &pass.report, progress,
-                                emit, pass.metrics);
+                                emit, pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kOrders:
         s = SyncEntity<Order>(e, *adapter_, *store_, &CrmAdapter::ReadOrders, entity_report, &pass.report, progress,
-                              emit, pass.metrics);
+                              emit, pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kCases:
         s = SyncEntity<Case>(e, *adapter_, *store_, &CrmAdapter::ReadCases, entity_report, &pass.report, progress, emit,
-                             pass.metrics);
+                             pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kActivities:
         s = SyncEntity<Activity>(e, *adapter_, *store_, &CrmAdapter::ReadActivities, entity_report, &pass.report,
-                                 progress, emit, pass.metrics);
+                                 progress, emit, pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kEngagement:
         s = SyncEntity<EngagementPeriod>(e, *adapter_, *store_, &CrmAdapter::ReadEngagement, entity_report,
-                                         &pass.report, progress, emit, pass.metrics);
+                                         &pass.report, progress, emit, pass.metrics,
+                             &pass.earliest_change);
         break;
       case Entity::kFeedback:
         s = SyncEntity<Feedback>(e, *adapter_, *store_, &CrmAdapter::ReadFeedback, entity_report, &pass.report,
-                                 progress, emit, pass.metrics);
+                                 progress, emit, pass.metrics,
+                             &pass.earliest_change);
         break;
     }
     pass.Emit(true);
@@ -400,6 +441,10 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   // 1. Sync.
   if (absl::Status s = Sync(pass); !s.ok()) return finish(s);
   synced_.store(true);
+  // Trend points whose replay the synced records may change are replayed again.
+  for (auto it = trend_cache_.begin(); it != trend_cache_.end();) {
+    it = StartOfDay(it->first + 1) > pass.earliest_change ? trend_cache_.erase(it) : std::next(it);
+  }
 
   // 2. Score.
   if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
@@ -408,6 +453,10 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   pass.Phase(pulse::v1::SWEEP_PHASE_SCORE, absl::StrCat("scoring ", data->accounts.size(), " accounts"));
   ScoreParams score_params;
   score_params.as_of = pass.as_of;
+  // A sweep later the same day reuses the day's learned model.
+  if (std::shared_ptr<const SweepSnapshot> previous = Latest(); previous != nullptr) {
+    score_params.reuse_learned = previous->portfolio.learned;
+  }
   score_params.on_progress = [&pass](int64_t done, int64_t total) {
     pass.state.set_accounts_scored(done);
     pass.state.set_accounts_total(total);
@@ -491,6 +540,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   CoverageWork work;
   work.plan = &plan;
   work.recent_tasks = plan_params.recent_tasks;
+  work.trend_cache = &trend_cache_;
   snapshot->coverage = BuildCoverageReport(*data, config_.engine, portfolio, work, coverage_params);
 
   if (!request.dry_run) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -102,6 +103,9 @@ class Sweeper {
   const PulseConfig config_;
   absl::Mutex run_mu_;  // held for the whole of a sweep
   std::unique_ptr<SweepMetrics> metrics_ ABSL_GUARDED_BY(run_mu_);
+  // The coverage trend's replayed points, kept across sweeps and dropped
+  // when a sync stores records dated on or before them.
+  std::map<absl::CivilDay, CoverageFigures> trend_cache_ ABSL_GUARDED_BY(run_mu_);
   mutable absl::Mutex latest_mu_;
   std::shared_ptr<const SweepSnapshot> latest_ ABSL_GUARDED_BY(latest_mu_);
   std::atomic<bool> synced_{false};

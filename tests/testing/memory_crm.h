@@ -4,6 +4,8 @@
 #ifndef PULSE_TESTS_TESTING_MEMORY_CRM_H_
 #define PULSE_TESTS_TESTING_MEMORY_CRM_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,6 +27,9 @@ struct MemoryCrmState {
   std::vector<std::string> task_write_log;   // every key a WriteTask call carried
   std::map<std::string, std::string> owners;  // account -> owner after ChangeOwner
   std::vector<RejectedRecord> rejected_orders;  // returned with every order read
+  // Reads return only the records appended to `data` since the previous read
+  // (an incremental CRM); false = the whole set as a full snapshot each time.
+  bool incremental = false;
   // Faults.
   std::optional<absl::Status> read_error;            // every read fails with it
   std::map<Entity, absl::Status> entity_errors;      // one entity's read fails
@@ -125,14 +130,23 @@ class MemoryCrm final : public CrmAdapter {
     if (state_->read_error.has_value()) return *state_->read_error;
     if (auto it = state_->entity_errors.find(e); it != state_->entity_errors.end()) return it->second;
     ChangeBatch<T> batch;
-    batch.upserts = state_->data.*field;
-    batch.full_snapshot = true;
+    const std::vector<T>& all = state_->data.*field;
+    if (state_->incremental) {
+      // Only what was appended since the last read.
+      size_t& delivered = delivered_[e];
+      batch.upserts.assign(all.begin() + static_cast<std::ptrdiff_t>(std::min(delivered, all.size())), all.end());
+      delivered = all.size();
+    } else {
+      batch.upserts = all;
+      batch.full_snapshot = true;
+    }
     batch.watermark = absl::StrCat("v", ++reads_);
     return batch;
   }
 
   std::shared_ptr<MemoryCrmState> state_;
   int reads_ = 0;
+  std::map<Entity, size_t> delivered_;  // records already read, when incremental
 };
 
 }  // namespace pulse::testing

@@ -195,6 +195,74 @@ TEST_F(SweeperTest, SnapshotCarriesTheCoverageReport) {
   EXPECT_EQ(open_tasks(), (Open{{"cs-1", 3}, {"gone", 0}, {"u1", 2}}));
 }
 
+TEST_F(SweeperTest, TrendPointsAreReplayedOnlyWhenBackDatedRecordsArrive) {
+  state_->incremental = true;
+  auto trend_revenue = [this]() {
+    std::vector<double> out;
+    for (const CoverageFigures& f : sweeper_->Latest()->coverage.trend) out.push_back(f.revenue);
+    return out;
+  };
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(sweeper_->Latest()->coverage.trend_replayed, 4);
+  const std::vector<double> before = trend_revenue();
+  // Nothing new: every earlier point is kept.
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(sweeper_->Latest()->coverage.trend_replayed, 0);
+  EXPECT_EQ(trend_revenue(), before);
+  // A new order of this week changes none of the earlier days.
+  {
+    absl::MutexLock lock(&state_->mu);
+    CustomerBuilder b;
+    b.Order("steady", Day("2025-11-24"), 50);
+    pulse::Order o = b.data().orders.front();
+    o.id = "new-1";
+    state_->data.orders.push_back(o);
+  }
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(sweeper_->Latest()->coverage.trend_replayed, 0);
+  // A back-dated order (2025-03-01) changes the points of 2025-05-29 and
+  // 2025-08-27, not those of 2024-11-30 and 2025-02-28.
+  {
+    absl::MutexLock lock(&state_->mu);
+    CustomerBuilder b;
+    b.Order("steady", Day("2025-03-01"), 1000);
+    pulse::Order o = b.data().orders.front();
+    o.id = "late-1";
+    state_->data.orders.push_back(o);
+  }
+  ASSERT_THAT(Sweep(), IsOk());
+  EXPECT_EQ(sweeper_->Latest()->coverage.trend_replayed, 2);
+  const std::vector<double> after = trend_revenue();
+  ASSERT_EQ(after.size(), 5u);
+  EXPECT_DOUBLE_EQ(after[0], before[0]);
+  EXPECT_DOUBLE_EQ(after[1], before[1]);
+  EXPECT_DOUBLE_EQ(after[2], before[2] + 1000);
+  EXPECT_DOUBLE_EQ(after[3], before[3] + 1000);
+  EXPECT_DOUBLE_EQ(after[4], before[4] + 1050);
+}
+
+TEST_F(SweeperTest, ASecondSweepTheSameDayReusesTheLearnedModel) {
+  ASSERT_THAT(Sweep(), IsOk());
+  const std::shared_ptr<const SweepSnapshot> first = sweeper_->Latest();
+  ASSERT_NE(first->portfolio.learned, nullptr);
+  EXPECT_THAT(first->portfolio.churn_model_summary, ::testing::Not(HasSubstr("reused")));
+  ASSERT_THAT(Sweep(), IsOk());
+  const std::shared_ptr<const SweepSnapshot> second = sweeper_->Latest();
+  EXPECT_EQ(second->portfolio.learned, first->portfolio.learned);
+  EXPECT_THAT(second->portfolio.churn_model_summary, HasSubstr("reused from earlier today"));
+  for (const AccountAssessment& a : second->portfolio.accounts) {
+    const AccountAssessment* earlier = first->portfolio.Find(a.account_id);
+    ASSERT_NE(earlier, nullptr);
+    EXPECT_DOUBLE_EQ(a.churn_probability, earlier->churn_probability) << a.account_id;
+  }
+  // Another day trains again.
+  SweepRequest next_day;
+  next_day.as_of = Day("2025-11-26");
+  ASSERT_THAT(sweeper_->Run(next_day, nullptr), IsOk());
+  EXPECT_NE(sweeper_->Latest()->portfolio.learned, first->portfolio.learned);
+  EXPECT_THAT(sweeper_->Latest()->portfolio.churn_model_summary, ::testing::Not(HasSubstr("reused")));
+}
+
 TEST_F(SweeperTest, CrmDownDuringWritesLosesNothing) {
   state_->fail_next_writes = 100;
   auto first = Sweep();
