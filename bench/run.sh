@@ -11,6 +11,31 @@ trap 'rm -rf "$tmp"' EXIT
 
 "$build_dir/bench/engine_bench" --benchmark_min_time=0.5 --benchmark_format=console 2>/dev/null >"$tmp/engine.txt"
 
+# Issue #10's figures, one process per measurement (peak memory is per process).
+# PULSE_BENCH_MAX_ACCOUNTS caps the largest size (default 1,000,000).
+max_accounts=${PULSE_BENCH_MAX_ACCOUNTS:-1000000}
+scale="$build_dir/bench/scale_bench"
+: >"$tmp/scale.jsonl"
+for n in 10000 100000 1000000; do
+  [ "$n" -le "$max_accounts" ] || continue
+  "$scale" sweep --accounts "$n" >>"$tmp/scale.jsonl"
+done
+for model in bgnbd paretonbd; do
+  for n in 10000 100000 1000000; do
+    "$scale" fit --model "$model" --customers "$n" >>"$tmp/scale.jsonl"
+  done
+done
+for n in 10000 100000; do
+  [ "$n" -le "$max_accounts" ] || continue
+  "$build_dir/sidecar/cli/pulsed" demo --out "$tmp/inc-$n" --accounts "$n" --seed 7 --end-date 2026-06-30 >/dev/null
+  "$scale" incremental --config "$tmp/inc-$n/pulse.yaml" --changed-share 0.01 >>"$tmp/scale.jsonl"
+  rm -rf "$tmp/inc-$n"
+done
+"$scale" generate --accounts 100000 --out "$tmp/csv-100k" >>"$tmp/scale.jsonl"
+"$scale" ingest --dir "$tmp/csv-100k" >>"$tmp/scale.jsonl"
+rm -rf "$tmp/csv-100k"
+scale_tables=$(python3 bench/scale_tables.py "$tmp/scale.jsonl")
+
 # A whole sweep, as a user runs it: the demo CRM of 1,000 and 10,000 accounts,
 # first sweep (full sync into an empty store) and second sweep (nothing changed).
 sweep_rows=""
@@ -57,5 +82,7 @@ done
   echo '```'
   grep -E '^(Benchmark|-|BM_)' "$tmp/engine.txt"
   echo '```'
+  echo
+  printf '%s\n' "$scale_tables"
 } >"$out"
 echo "wrote $out"
