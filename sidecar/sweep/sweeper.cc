@@ -482,6 +482,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   for (size_t i = 0; i < plan.queue.size(); ++i) {
     snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
   }
+  snapshot->queue_index = ContactQueueIndex(plan, portfolio);
   // The coverage report: this portfolio and plan, and earlier periods
   // replayed from the same records (nothing after each day is seen).
   if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
