@@ -588,10 +588,16 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
 
   absl::StatusOr<pulse::v1::SweepReport> result = finish(absl::OkStatus());
   snapshot->report = report;
+  // The previous snapshot is freed here, outside the lock and on the sweep's
+  // thread (unless a reader still holds it): freeing a large portfolio under
+  // latest_mu_ would stall every API call that asks for the latest one.
+  std::shared_ptr<const SweepSnapshot> previous;
   {
     absl::MutexLock lock(&latest_mu_);
+    previous = std::move(latest_);
     latest_ = std::move(snapshot);
   }
+  previous.reset();
   return result;
 }
 
