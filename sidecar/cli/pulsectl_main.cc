@@ -19,7 +19,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -27,6 +26,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "pulse/v1/retention.grpc.pb.h"
 #include "sidecar/cli/args.h"
+#include "sidecar/cli/client_credentials.h"
 #include "sidecar/cli/handoff_commands.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/engine/assessment.h"
@@ -90,61 +90,6 @@ std::string& BearerHeader() {
 void SetDeadline(grpc::ClientContext* context, absl::Duration d) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + d));
   if (!BearerHeader().empty()) context->AddMetadata("authorization", BearerHeader());
-}
-
-std::optional<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-// How pulsectl reaches pulsed: the global options and their variables.
-struct ConnectionOptions {
-  std::string token;
-  std::string token_file;
-  bool tls = false;
-  std::string tls_ca;
-  std::string tls_cert;
-  std::string tls_key;
-};
-
-// Channel credentials and the bearer header; InvalidArgument naming the
-// option when a file cannot be read.
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const ConnectionOptions& o) {
-  std::string token = o.token;
-  if (token.empty() && !o.token_file.empty()) {
-    std::optional<std::string> text = ReadWholeFile(o.token_file);
-    if (!text.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat("--token-file: cannot read '", o.token_file, "'"));
-    }
-    token = std::string(absl::StripAsciiWhitespace(*text));
-    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--token-file: '", o.token_file, "' is empty"));
-  }
-  if (!token.empty()) BearerHeader() = absl::StrCat("Bearer ", token);
-  if (o.tls_cert.empty() != o.tls_key.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key go together: give both or neither");
-  }
-  if (!o.tls && o.tls_ca.empty() && o.tls_cert.empty()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  const std::pair<const char*, const std::string*> files[] = {
-      {"--tls-ca", &o.tls_ca}, {"--tls-cert", &o.tls_cert}, {"--tls-key", &o.tls_key}};
-  std::string* targets[] = {&ssl.pem_root_certs, &ssl.pem_cert_chain, &ssl.pem_private_key};
-  for (size_t i = 0; i < 3; ++i) {
-    if (files[i].second->empty()) continue;
-    std::optional<std::string> pem = ReadWholeFile(*files[i].second);
-    if (!pem.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(files[i].first, ": cannot read '", *files[i].second, "'"));
-    }
-    *targets[i] = *pem;
-  }
-  return grpc::SslCredentials(ssl);
 }
 
 int RunSweep(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
@@ -321,11 +266,8 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("PULSE_SERVER"); env != nullptr && *env != '\0') server = env;
   if (server.empty()) server = "127.0.0.1:50051";
   bool json = false;
-  pulse::ConnectionOptions connection;
-  connection.tls = pulse::EnvOr("PULSE_TLS", "") == "1";
-  connection.tls_ca = pulse::EnvOr("PULSE_TLS_CA", "");
-  connection.tls_cert = pulse::EnvOr("PULSE_TLS_CERT", "");
-  connection.tls_key = pulse::EnvOr("PULSE_TLS_KEY", "");
+  // The environment first; options given on the command line replace it.
+  pulse::ClientConnectionOptions connection = pulse::ClientConnectionOptionsFromEnvironment();
   // A token given on the command line wins over the environment.
   std::string cli_token, cli_token_file;
   const std::pair<const char*, std::string*> valued_globals[] = {
@@ -400,13 +342,11 @@ int main(int argc, char** argv) {
   if (!cli_token.empty() || !cli_token_file.empty()) {
     connection.token = cli_token;
     connection.token_file = cli_token_file;
-  } else {
-    connection.token = pulse::EnvOr("PULSE_TOKEN", "");
-    connection.token_file = pulse::EnvOr("PULSE_TOKEN_FILE", "");
   }
-  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = pulse::MakeCredentials(connection);
+  absl::StatusOr<pulse::ClientCredentials> credentials = pulse::MakeClientCredentials(connection);
   if (!credentials.ok()) return pulse::Usage(std::string(credentials.status().message()));
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, *credentials);
+  pulse::BearerHeader() = credentials->bearer_header;
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(server, credentials->channel);
   if (command == "health") return pulse::Health(channel, json, server);
   std::unique_ptr<pulse::v1::RetentionService::Stub> stub = pulse::v1::RetentionService::NewStub(channel);
   if (command == "handoff") return pulse::RunHandoffCommand(*stub, rest, json, server, pulse::BearerHeader());

@@ -336,19 +336,19 @@ absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListConta
   }
   const int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   const Portfolio& portfolio = snap->portfolio;
-  int64_t matched = 0;
-  for (size_t i = 0; i < snap->plan.queue.size(); ++i) {
+  QueueFilter filter;
+  filter.include_all = request.include_all();
+  filter.assignee_id = request.owner_id();
+  if (request.tier() != pulse::v1::TIER_UNSPECIFIED) filter.tier = static_cast<Tier>(static_cast<int>(request.tier()));
+  if (request.action() != pulse::v1::ACTION_UNSPECIFIED) {
+    filter.action = static_cast<ActionKind>(static_cast<int>(request.action()));
+  }
+  // The snapshot's index: a page costs the page, not a scan of the queue.
+  const ContactQueueIndex::Page page = snap->queue_index.Find(filter, offset, page_size);
+  const int64_t matched = page.total;
+  for (const size_t i : page.positions) {
     const QueueItem& item = snap->plan.queue[i];
     const AccountAssessment& a = portfolio.accounts[item.account];
-    if (!request.include_all() && item.status != PlanStatus::kTaskPlanned && item.status != PlanStatus::kAlreadyOpen &&
-        item.status != PlanStatus::kUnassigned) {
-      continue;
-    }
-    if (!request.owner_id().empty() && item.assignee_id != request.owner_id()) continue;
-    if (request.tier() != pulse::v1::TIER_UNSPECIFIED && ToProto(a.tier) != request.tier()) continue;
-    if (request.action() != pulse::v1::ACTION_UNSPECIFIED && ToProto(item.action) != request.action()) continue;
-    ++matched;
-    if (matched <= offset || response->entries_size() >= page_size) continue;
     auto* e = response->add_entries();
     e->set_rank(static_cast<int>(i + 1));
     e->set_account_id(a.account_id);

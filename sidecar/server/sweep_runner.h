@@ -25,8 +25,14 @@ class SweepRunner {
   SweepRunner& operator=(const SweepRunner&) = delete;
   ~SweepRunner() { Shutdown(); }
 
-  // Starts a sweep on a new thread; `progress` and `done` are called on that
-  // thread. Returns false (and calls nothing) after Shutdown().
+  // How much lower (in nice steps, capped at 19) a sweep thread's CPU priority
+  // is than the process's: on a small machine a sweep's scoring and model fit
+  // must not starve the gRPC threads that answer the API.
+  static constexpr int kSweepNiceIncrement = 10;
+
+  // Starts a sweep on a new thread, at the lower priority above; `progress`
+  // and `done` are called on that thread. Returns false (and calls nothing)
+  // after Shutdown().
   bool Start(const SweepRequest& request, SweepProgressCallback progress, DoneCallback done);
 
   // Sets a callback run after every sweep (e.g. to update health).

@@ -950,8 +950,11 @@ absl::StatusOr<SweepRecord> ReadSweep(const SqliteConnection&, const SqliteState
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteConnection> db, int schema_version)
-      : schema_version_(schema_version), db_(std::move(db)) {}
+  // `reader`, when given, is a second connection to the same WAL-mode file
+  // for the API's point reads (TasksForAccount), so that they never wait for
+  // a sweep's long loads and transactions on `db`.
+  SqliteStore(std::unique_ptr<SqliteConnection> db, std::unique_ptr<SqliteConnection> reader, int schema_version)
+      : schema_version_(schema_version), db_(std::move(db)), reader_(std::move(reader)) {}
 
   int SchemaVersion() override { return schema_version_; }
 
@@ -1137,14 +1140,13 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<TaskRecord>> TasksForAccount(const std::string& account_id) override {
+    if (reader_ != nullptr) {
+      // WAL: reads the last committed state without waiting for the writer.
+      absl::MutexLock lock(&reader_mu_);
+      return TasksForAccountOn(*reader_, account_id);
+    }
     absl::MutexLock lock(&mu_);
-    PULSE_STORE_ASSIGN_OR_RETURN(
-        SqliteStatement q,
-        db_->Prepare("tasks for account",
-                     "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE account_id = ?1"
-                     " ORDER BY created_at, rowid"));
-    q.Bind(1, account_id);
-    return ReadAll<TaskRecord>(*db_, q, ReadTask);
+    return TasksForAccountOn(*db_, account_id);
   }
 
   absl::StatusOr<std::vector<TaskRecord>> TasksCreatedSince(absl::Time since) override {
@@ -1694,9 +1696,23 @@ class SqliteStore final : public Store {
     return ApplyBatch(*db_, batch);
   }
 
+  static absl::StatusOr<std::vector<TaskRecord>> TasksForAccountOn(SqliteConnection& db,
+                                                                    const std::string& account_id) {
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db.Prepare("tasks for account",
+                   "SELECT " PULSE_STORE_TASK_COLUMNS " FROM tasks WHERE account_id = ?1"
+                   " ORDER BY created_at, rowid"));
+    q.Bind(1, account_id);
+    return ReadAll<TaskRecord>(db, q, ReadTask);
+  }
+
   const int schema_version_;
   absl::Mutex mu_;
   const std::unique_ptr<SqliteConnection> db_ ABSL_GUARDED_BY(mu_);
+  // Null for in-memory stores and without WAL (a reader would then block the writer).
+  absl::Mutex reader_mu_;
+  const std::unique_ptr<SqliteConnection> reader_ ABSL_GUARDED_BY(reader_mu_);
 };
 
 // --- Opening -----------------------------------------------------------------
@@ -1772,10 +1788,12 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& optio
     return RefuseNewer(*db, version, migrations.size());
   }
 
+  bool wal = false;
   if (!db->in_memory()) {
     PULSE_STORE_ASSIGN_OR_RETURN(const std::string mode,
                                  db->QueryText("enable WAL", "PRAGMA journal_mode = WAL"));
-    if (mode != "wal") {
+    wal = mode == "wal";
+    if (!wal) {
       // Correct without WAL, only readers and the writer block each other.
       LogWarning("store", options.path, ": journal mode is '", mode,
                  "', not WAL (the file system may lack shared memory)");
@@ -1792,7 +1810,16 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& optio
               migrations.size());
     }
   }
-  return std::unique_ptr<Store>(new SqliteStore(std::move(db), static_cast<int>(migrations.size())));
+  std::unique_ptr<SqliteConnection> reader;
+  if (wal) {
+    PULSE_STORE_ASSIGN_OR_RETURN(reader, SqliteConnection::Open(options.path));
+    PULSE_STORE_RETURN_IF_ERROR(reader->Exec(
+        "open reader", absl::StrCat("PRAGMA busy_timeout = ", kBusyTimeoutMillis).c_str()));
+    PULSE_STORE_RETURN_IF_ERROR(reader->Exec("configure reader", kConnectionSettings));
+    PULSE_STORE_RETURN_IF_ERROR(reader->Exec("configure reader", "PRAGMA query_only = ON"));
+  }
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(db), std::move(reader), static_cast<int>(migrations.size())));
 }
 
 #undef PULSE_STORE_RETURN_IF_ERROR

@@ -531,6 +531,7 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   for (size_t i = 0; i < plan.queue.size(); ++i) {
     snapshot->rank.emplace(portfolio.accounts[plan.queue[i].account].account_id, static_cast<int>(i + 1));
   }
+  snapshot->queue_index = ContactQueueIndex(plan, portfolio);
   // The coverage report: this portfolio and plan, and earlier periods
   // replayed from the same records (nothing after each day is seen).
   if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
@@ -637,10 +638,16 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
 
   absl::StatusOr<pulse::v1::SweepReport> result = finish(absl::OkStatus());
   snapshot->report = report;
+  // The previous snapshot is freed here, outside the lock and on the sweep's
+  // thread (unless a reader still holds it): freeing a large portfolio under
+  // latest_mu_ would stall every API call that asks for the latest one.
+  std::shared_ptr<const SweepSnapshot> previous;
   {
     absl::MutexLock lock(&latest_mu_);
+    previous = std::move(latest_);
     latest_ = std::move(snapshot);
   }
+  previous.reset();
   return result;
 }
 

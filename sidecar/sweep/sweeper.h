@@ -19,6 +19,7 @@
 #include "sidecar/config/config.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/engine/planner.h"
+#include "sidecar/engine/queue_index.h"
 #include "sidecar/engine/uplift.h"
 #include "sidecar/report/coverage.h"
 #include "sidecar/store/store.h"
@@ -46,6 +47,8 @@ struct SweepSnapshot {
   pulse::v1::SweepReport report;
   // Queue rank (1-based) by account id, for GetAccountHealth.
   absl::flat_hash_map<std::string, int> rank;
+  // The queue's positions by ListContactQueue's filters.
+  ContactQueueIndex queue_index;
   // The coverage and portfolio report of this sweep, trend included.
   CoverageReport coverage;
 };

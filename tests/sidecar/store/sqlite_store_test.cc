@@ -9,9 +9,11 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sidecar/store/store.h"
@@ -172,6 +174,32 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   ASSERT_THAT(first->SetMeta("k", "v"), IsOk());
   PULSE_ASSERT_OK_AND_ASSIGN(std::optional<std::string> value, second->GetMeta("k"));
   EXPECT_EQ(value, std::optional<std::string>("v"));
+}
+
+// The API reads an account's tasks on a connection of its own: while the
+// writer connection waits (here for another process's write lock; in a
+// server, a sweep's long load or transaction), the read does not queue behind it.
+TEST_F(SqliteStoreTest, TasksForAccountDoesNotWaitForTheWriterConnection) {
+  PULSE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Open());
+  ASSERT_THAT(store->AddTasks({SampleTask("k1", "a1", At(1))}), IsOk());
+  RawDatabase other(path_);
+  other.Exec("BEGIN IMMEDIATE");  // holds the write lock
+  std::thread writer([&] {
+    // Waits (holding the store's writer connection) until the lock is released.
+    EXPECT_THAT(store->AddTasks({SampleTask("k2", "a1", At(2))}), IsOk());
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // the writer is now waiting on the lock
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<TaskRecord>> tasks = store->TasksForAccount("a1");
+  const absl::Duration took = absl::Now() - start;
+  other.Exec("COMMIT");
+  writer.join();
+  ASSERT_THAT(tasks, IsOk());
+  ASSERT_EQ(tasks->size(), 1u) << "the last committed state: k2 was not committed yet";
+  EXPECT_EQ((*tasks)[0].request.key, "k1");
+  EXPECT_LT(took, absl::Seconds(1)) << "the read waited for the writer";
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<TaskRecord> after, store->TasksForAccount("a1"));
+  EXPECT_EQ(after.size(), 2u);
 }
 
 TEST_F(SqliteStoreTest, RefusesAFileWithANewerSchema) {
