@@ -184,6 +184,24 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
   return row;
 }
 
+double NoOrderContinuation(const AccountHistory& history, const CadenceEstimate& at_window,
+                           const CadenceEstimate& at_horizon, int64_t today, const PopulationModel& population,
+                           int window_days, int horizon_days) {
+  if (window_days >= horizon_days || history.order_days.empty()) return 1.0;
+  auto ratio = [](double p_horizon, double p_window) {
+    if (!(p_window > 1e-12)) return 1.0;  // the model is sure of an order in the window: nothing to extend
+    return std::clamp(p_horizon / p_window, 0.0, 1.0);
+  };
+  if (population.usable) {
+    const stats::BgNbdParams bg{population.r, population.alpha, population.a, population.b};
+    const stats::RfmSummary rfm = RfmWeeks(history.order_days, today);
+    const double p_window = stats::BgNbdProbabilityNoPurchase(bg, rfm, window_days / kWeek);
+    const double p_horizon = stats::BgNbdProbabilityNoPurchase(bg, rfm, horizon_days / kWeek);
+    if (std::isfinite(p_window) && std::isfinite(p_horizon)) return ratio(p_horizon, p_window);
+  }
+  return ratio(at_horizon.p_no_order, at_window.p_no_order);
+}
+
 CustomerHistories CutHistories(const CustomerHistories& as_of_view, int64_t cut_day, const std::vector<size_t>& keep,
                                std::vector<size_t>* source) {
   if (source != nullptr) source->clear();

@@ -95,6 +95,18 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
                            const std::vector<Signal>& signals, int64_t today, const PopulationModel& population,
                            const FeatureParams& params);
 
+// The cadence model's probability that the account places no order in
+// (window, horizon] given that it placed none in (0, window]:
+// P(no order in horizon) / P(no order in window), in [0, 1]. It extends a
+// probability learned on `window_days` labels to the horizon when the history
+// was too short for horizon-long labels. Uses the population BG/NBD model
+// when usable (and finite for the account), else the own cadence model's
+// estimates at the two lengths. 1 when window_days >= horizon_days or the
+// account has no orders.
+double NoOrderContinuation(const AccountHistory& history, const CadenceEstimate& at_window,
+                           const CadenceEstimate& at_horizon, int64_t today, const PopulationModel& population,
+                           int window_days, int horizon_days);
+
 // `as_of_view` cut again at the earlier day `cut_day` (<= its as_of_day):
 // only records on or before cut_day, accounts created by then, cases open
 // as they were then. Only accounts whose index is in `keep` (all when

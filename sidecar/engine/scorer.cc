@@ -406,6 +406,39 @@ std::vector<Signal> ComputeSignals(const AccountFacts& f, const CustomerHistorie
 // The most contributions an assessment keeps for people.
 constexpr size_t kMaxContributions = 6;
 
+// The learned model's P(no order in the horizon) for one account. The model
+// learned from labels of model.label_window_days, so its features are
+// computed at that window, as in training (`at_window` is the cadence
+// estimate for it). When the window is shorter than the horizon the
+// probability is extended to the horizon with the cadence model's
+// conditional survival, and the log-odds that adds is one more contribution
+// ("horizon_extension"), so the contributions still sum to the log-odds.
+double LearnedChurnProbability(const ChurnModel& model, const AccountHistory& h, const CadenceEstimate& at_window,
+                               const CadenceEstimate& at_horizon, const std::vector<Signal>& signals, int64_t today,
+                               const PopulationModel& population, const FeatureParams& params,
+                               std::vector<FeatureContribution>* contributions) {
+  FeatureParams window_params = params;
+  window_params.horizon_days = std::min(params.horizon_days, model.label_window_days);
+  const FeatureRow row = ComputeFeatures(h, at_window, signals, today, population, window_params);
+  const double p_window = PredictChurn(model, row, contributions);
+  if (window_params.horizon_days >= params.horizon_days) return p_window;
+  const double p = p_window * NoOrderContinuation(h, at_window, at_horizon, today, population,
+                                                  window_params.horizon_days, params.horizon_days);
+  auto exact_logit = [](double q) {
+    q = std::clamp(q, 1e-12, 1 - 1e-12);
+    return std::log(q / (1 - q));
+  };
+  const double shift = exact_logit(p) - exact_logit(p_window);
+  if (std::fabs(shift) > 1e-6) {
+    FeatureContribution c{"horizon_extension", shift};
+    const auto at = std::find_if(contributions->begin(), contributions->end(), [&](const FeatureContribution& x) {
+      return std::fabs(x.log_odds) < std::fabs(shift);
+    });
+    contributions->insert(at, std::move(c));
+  }
+  return p;
+}
+
 }  // namespace
 
 std::string FormatMoney(double amount, absl::string_view currency) {
@@ -479,6 +512,12 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     portfolio.churn_model_summary = "hand weights: learning is switched off";
   }
   if (model.trained) portfolio.cadence_model = population.usable ? "learned+bgnbd" : "learned+own-cadence";
+  // The cadence at the model's label window, when that is shorter than the
+  // horizon (the features must describe the window the labels used).
+  const std::vector<AccountFacts> window_facts =
+      model.trained && model.label_window_days < horizon
+          ? BuildFacts(histories, config, model.label_window_days, nullptr)
+          : std::vector<AccountFacts>();
 
   portfolio.accounts.reserve(facts.size());
   for (size_t i = 0; i < facts.size(); ++i) {
@@ -516,8 +555,9 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     // shifted in log-odds by what the order rhythm cannot see.
     if (f.cadence.has_orders && model.trained) {
       // The learned model: every feature's share of the log-odds is kept.
-      const FeatureRow row = ComputeFeatures(h, f.cadence, a.signals, today, population, feature_params);
-      a.churn_probability = PredictChurn(model, row, &a.contributions);
+      const CadenceEstimate& at_window = window_facts.empty() ? f.cadence : window_facts[i].cadence;
+      a.churn_probability = LearnedChurnProbability(model, h, at_window, f.cadence, a.signals, today, population,
+                                                    feature_params, &a.contributions);
       if (a.contributions.size() > kMaxContributions) a.contributions.resize(kMaxContributions);
       a.cadence_model = "learned";
     } else if (f.cadence.has_orders) {
