@@ -310,7 +310,7 @@ ChurnModel TrainChurnModel(const CustomerHistories& as_of_view, const CutEvaluat
     for (size_t i = 0; i < cut_view.accounts.size(); ++i) {
       const AccountHistory& h = cut_view.accounts[i];
       if (h.order_days.empty()) continue;
-      rows.push_back(ComputeFeatures(h, views[i].cadence, views[i].signals, cut, population, cut_params));
+      rows.push_back(ComputeFeatures(h, views[i].cadence, views[i].signals, views[i].tier, cut, population, cut_params));
       // The label reads the as-of view, which holds nothing after the as-of;
       // cut + window <= as-of by construction.
       labels.push_back(OrderedBetween(as_of_view.accounts[source[i]], cut, cut + window) ? 0 : 1);

@@ -113,8 +113,8 @@ PopulationModel FitPopulationModel(const CustomerHistories& histories, int64_t m
 }
 
 FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate& cadence,
-                           const std::vector<Signal>& signals, int64_t today, const PopulationModel& population,
-                           const FeatureParams& params) {
+                           const std::vector<Signal>& signals, Tier tier, int64_t today,
+                           const PopulationModel& population, const FeatureParams& params) {
   FeatureRow row;
   const std::vector<OrderDay>& days = history.order_days;
   if (days.empty()) return row;
@@ -169,7 +169,7 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
   row.Set(kFeatNoOwner, StrengthOf(signals, kSignalNoOwner));
   // Volume falling is only defined when a comparable earlier window exists
   // (the same rule the signal uses); otherwise it is absent, not "steady".
-  if (total > 0 && n >= 2 && first <= today - params.volume_window_days - 90) {
+  if (total > 0 && n >= 2 && first <= today - params.volume_window_days.For(tier) - 90) {
     row.Set(kFeatVolumeFalling, StrengthOf(signals, kSignalVolumeFalling));
   }
   // The relationship signals, each only where the CRM has its data: an

@@ -21,6 +21,7 @@
 #include "sidecar/engine/account_history.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/engine/cadence_model.h"
+#include "sidecar/engine/engine_config.h"
 
 namespace pulse {
 
@@ -65,6 +66,7 @@ struct FeatureRow {
 struct AccountCutView {
   CadenceEstimate cadence;
   std::vector<Signal> signals;
+  Tier tier = Tier::kTail;  // as assigned at the cut
 };
 
 // The population BG/NBD fit at one cut, in weeks. When the fit failed or
@@ -82,7 +84,7 @@ PopulationModel FitPopulationModel(const CustomerHistories& histories, int64_t m
 
 struct FeatureParams {
   int horizon_days = 90;
-  int volume_window_days = 180;  // SignalPolicy::volume_window_days
+  PerTier<int> volume_window_days = 180;  // SignalPolicy::volume_window_days
   bool has_cases = false;        // the CRM has case data at all
   bool has_activities = false;   // the CRM has activity data at all
   bool has_engagement = false;   // the CRM has newsletter engagement at all
@@ -90,10 +92,11 @@ struct FeatureParams {
 };
 
 // The features of one account with at least one order day at `today`.
-// `cadence` and `signals` are what the scorer computed for it at `today`.
+// `cadence`, `signals` and `tier` are what the scorer computed for it at
+// `today` (the tier picks its per-tier settings).
 FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate& cadence,
-                           const std::vector<Signal>& signals, int64_t today, const PopulationModel& population,
-                           const FeatureParams& params);
+                           const std::vector<Signal>& signals, Tier tier, int64_t today,
+                           const PopulationModel& population, const FeatureParams& params);
 
 // The cadence model's probability that the account places no order in
 // (window, horizon] given that it placed none in (0, window]:

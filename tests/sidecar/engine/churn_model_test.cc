@@ -147,6 +147,26 @@ TEST(ChurnModelTest, NoLookAheadPoisonedFutureOrdersChangeNothing) {
   }
 }
 
+TEST(ChurnModelTest, FeaturesReadTheAccountsTiersSettings) {
+  // volume_falling is a feature only when a comparable earlier window exists:
+  // first order at least volume_window_days + 90 days ago. 250 days of
+  // history is enough for a 120-day window (key) but not for 180 (tail).
+  Account acc;
+  acc.id = "a";
+  AccountHistory h;
+  h.account = &acc;
+  const int64_t today = 20000;
+  for (int64_t d = today - 250; d <= today; d += 25) h.order_days.push_back({d, 100});
+  CadenceParams cadence_params;
+  const CadenceEstimate cadence = EstimateCadence(h.order_days, today, cadence_params);
+  FeatureParams params;
+  params.volume_window_days = PerTier<int>(120, 180, 180);
+  const PopulationModel no_bgnbd;
+  EXPECT_TRUE(ComputeFeatures(h, cadence, {}, Tier::kKey, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+  EXPECT_FALSE(ComputeFeatures(h, cadence, {}, Tier::kTail, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+  EXPECT_FALSE(ComputeFeatures(h, cadence, {}, Tier::kMid, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+}
+
 TEST(ChurnModelTest, CutHistoriesSeesNothingAfterTheCut) {
   CustomerData data = SyntheticBook(50);
   const CustomerHistories view = BuildHistories(data, EndOf(absl::CivilDay(2023, 12, 31)));
