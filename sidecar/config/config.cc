@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -90,6 +91,35 @@ class ConfigReader {
       return Fail(Join(path, key), absl::StrCat("must be between ", min, " and ", max, ", got ", v));
     }
     *out = v;
+  }
+
+  // A setting that is one number for every tier, or a map of some of key,
+  // mid and tail to numbers (tiers left out keep their value).
+  template <typename T>
+  void Tiered(const YAML::Node& parent, const std::string& path, const std::string& key, PerTier<T>* out,
+              std::common_type_t<T> min, std::common_type_t<T> max) {
+    const YAML::Node n = parent[key];
+    if (!n) return;
+    const std::string where = Join(path, key);
+    if (n.IsMap()) {
+      if (!ExpectMap(n, where, {"key", "mid", "tail"})) return;
+      Number(n, where, "key", &out->key, min, max);
+      Number(n, where, "mid", &out->mid, min, max);
+      Number(n, where, "tail", &out->tail, min, max);
+      return;
+    }
+    if (!n.IsScalar()) return Fail(where, "must be a number, or a map of tiers (key, mid, tail) to numbers");
+    T all = out->tail;
+    const bool was_ok = ok();
+    Number(parent, path, key, &all, min, max);
+    if (was_ok && ok()) *out = PerTier<T>(all);
+  }
+  void Number(const YAML::Node& parent, const std::string& path, const std::string& key, int* out, int min, int max) {
+    Int(parent, path, key, out, min, max);
+  }
+  void Number(const YAML::Node& parent, const std::string& path, const std::string& key, double* out, double min,
+              double max) {
+    Double(parent, path, key, out, min, max);
   }
 
   void Duration(const YAML::Node& parent, const std::string& path, const std::string& key, absl::Duration* out,
@@ -257,6 +287,21 @@ void ParseOdooSettings(ConfigReader& r, const YAML::Node& adapter, AdapterConfig
   }
 }
 
+// One value when every tier has the same, else a flow map of the three.
+template <typename T>
+void EmitTiered(YAML::Emitter& out, const char* key, const PerTier<T>& value) {
+  out << YAML::Key << key << YAML::Value;
+  if (value.key == value.tail && value.mid == value.tail) {
+    out << value.tail;
+    return;
+  }
+  out << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "key" << YAML::Value << value.key;
+  out << YAML::Key << "mid" << YAML::Value << value.mid;
+  out << YAML::Key << "tail" << YAML::Value << value.tail;
+  out << YAML::EndMap;
+}
+
 }  // namespace
 
 absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std::string& base_dir) {
@@ -381,44 +426,34 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
                                       "price_terms", "growth_rise_share", "health_check_interval_days",
                                       "onboarding_days", "negative_feedback_window_days", "nps_detractor_max",
                                       "csat_negative_max"})) {
-    r.Double(n, "signals", "overdue_ratio", &s.overdue_ratio, 1, 100);
-    r.Int(n, "signals", "overdue_min_days", &s.overdue_min_days, 1, 3650);
+    r.Tiered(n, "signals", "overdue_ratio", &s.overdue_ratio, 1, 100);
+    r.Tiered(n, "signals", "overdue_min_days", &s.overdue_min_days, 1, 3650);
     r.Int(n, "signals", "min_orders_for_cadence", &s.min_orders_for_cadence, 2, 1000);
-    r.Int(n, "signals", "volume_window_days", &s.volume_window_days, 7, 365);
-    r.Double(n, "signals", "volume_drop_share", &s.volume_drop_share, 0.01, 1);
-    r.Int(n, "signals", "complaint_window_days", &s.complaint_window_days, 7, 730);
-    r.Int(n, "signals", "complaint_min_cases", &s.complaint_min_cases, 1, 1000);
-    r.Double(n, "signals", "complaint_rise_ratio", &s.complaint_rise_ratio, 1, 100);
-    if (const YAML::Node g = n["contact_gap_days"];
-        g && r.ExpectMap(g, "signals.contact_gap_days", {"key", "mid", "tail"})) {
-      r.Int(g, "signals.contact_gap_days", "key", &s.contact_gap_days.key, 1, 3650);
-      r.Int(g, "signals.contact_gap_days", "mid", &s.contact_gap_days.mid, 1, 3650);
-      r.Int(g, "signals.contact_gap_days", "tail", &s.contact_gap_days.tail, 1, 3650);
-    }
-    r.Int(n, "signals", "slow_response_window_days", &s.slow_response_window_days, 7, 730);
-    r.Int(n, "signals", "slow_response_min_cases", &s.slow_response_min_cases, 1, 1000);
-    if (const YAML::Node g = n["first_response_sla_hours"];
-        g && r.ExpectMap(g, "signals.first_response_sla_hours", {"key", "mid", "tail"})) {
-      r.Double(g, "signals.first_response_sla_hours", "key", &s.first_response_sla_hours.key, 0.1, 8760);
-      r.Double(g, "signals.first_response_sla_hours", "mid", &s.first_response_sla_hours.mid, 0.1, 8760);
-      r.Double(g, "signals.first_response_sla_hours", "tail", &s.first_response_sla_hours.tail, 0.1, 8760);
-    }
-    r.Int(n, "signals", "contact_frequency_window_days", &s.contact_frequency_window_days, 7, 730);
-    r.Double(n, "signals", "contact_frequency_drop_share", &s.contact_frequency_drop_share, 0.01, 1);
-    r.Int(n, "signals", "contact_frequency_min_baseline", &s.contact_frequency_min_baseline, 1, 1000);
-    r.Int(n, "signals", "key_contact_window_days", &s.key_contact_window_days, 1, 3650);
-    r.Int(n, "signals", "engagement_window_days", &s.engagement_window_days, 7, 730);
-    r.Double(n, "signals", "engagement_drop_share", &s.engagement_drop_share, 0.01, 1);
-    r.Int(n, "signals", "engagement_min_sent", &s.engagement_min_sent, 1, 100000);
-    r.Int(n, "signals", "price_talk_window_days", &s.price_talk_window_days, 7, 730);
-    r.Int(n, "signals", "price_talk_min_mentions", &s.price_talk_min_mentions, 1, 1000);
+    r.Tiered(n, "signals", "volume_window_days", &s.volume_window_days, 7, 365);
+    r.Tiered(n, "signals", "volume_drop_share", &s.volume_drop_share, 0.01, 1);
+    r.Tiered(n, "signals", "complaint_window_days", &s.complaint_window_days, 7, 730);
+    r.Tiered(n, "signals", "complaint_min_cases", &s.complaint_min_cases, 1, 1000);
+    r.Tiered(n, "signals", "complaint_rise_ratio", &s.complaint_rise_ratio, 1, 100);
+    r.Tiered(n, "signals", "contact_gap_days", &s.contact_gap_days, 1, 3650);
+    r.Tiered(n, "signals", "slow_response_window_days", &s.slow_response_window_days, 7, 730);
+    r.Tiered(n, "signals", "slow_response_min_cases", &s.slow_response_min_cases, 1, 1000);
+    r.Tiered(n, "signals", "first_response_sla_hours", &s.first_response_sla_hours, 0.1, 8760);
+    r.Tiered(n, "signals", "contact_frequency_window_days", &s.contact_frequency_window_days, 7, 730);
+    r.Tiered(n, "signals", "contact_frequency_drop_share", &s.contact_frequency_drop_share, 0.01, 1);
+    r.Tiered(n, "signals", "contact_frequency_min_baseline", &s.contact_frequency_min_baseline, 1, 1000);
+    r.Tiered(n, "signals", "key_contact_window_days", &s.key_contact_window_days, 1, 3650);
+    r.Tiered(n, "signals", "engagement_window_days", &s.engagement_window_days, 7, 730);
+    r.Tiered(n, "signals", "engagement_drop_share", &s.engagement_drop_share, 0.01, 1);
+    r.Tiered(n, "signals", "engagement_min_sent", &s.engagement_min_sent, 1, 100000);
+    r.Tiered(n, "signals", "price_talk_window_days", &s.price_talk_window_days, 7, 730);
+    r.Tiered(n, "signals", "price_talk_min_mentions", &s.price_talk_min_mentions, 1, 1000);
     r.StringList(n, "signals", "price_terms", &s.price_terms);
-    r.Double(n, "signals", "growth_rise_share", &s.growth_rise_share, 0.01, 100);
-    r.Int(n, "signals", "health_check_interval_days", &s.health_check_interval_days, 30, 3650);
-    r.Int(n, "signals", "onboarding_days", &s.onboarding_days, 7, 730);
-    r.Int(n, "signals", "negative_feedback_window_days", &s.negative_feedback_window_days, 7, 3650);
-    r.Double(n, "signals", "nps_detractor_max", &s.nps_detractor_max, 0, 10);
-    r.Double(n, "signals", "csat_negative_max", &s.csat_negative_max, 1, 5);
+    r.Tiered(n, "signals", "growth_rise_share", &s.growth_rise_share, 0.01, 100);
+    r.Tiered(n, "signals", "health_check_interval_days", &s.health_check_interval_days, 30, 3650);
+    r.Tiered(n, "signals", "onboarding_days", &s.onboarding_days, 7, 730);
+    r.Tiered(n, "signals", "negative_feedback_window_days", &s.negative_feedback_window_days, 7, 3650);
+    r.Tiered(n, "signals", "nps_detractor_max", &s.nps_detractor_max, 0, 10);
+    r.Tiered(n, "signals", "csat_negative_max", &s.csat_negative_max, 1, 5);
     // Terms are matched against lower-cased text.
     for (std::string& term : s.price_terms) term = absl::AsciiStrToLower(term);
   }
@@ -715,42 +750,34 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "use_crm_tier" << YAML::Value << e.tiers.use_crm_tier;
   out << YAML::EndMap;
   out << YAML::Key << "signals" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "overdue_ratio" << YAML::Value << e.signals.overdue_ratio;
-  out << YAML::Key << "overdue_min_days" << YAML::Value << e.signals.overdue_min_days;
+  EmitTiered(out, "overdue_ratio", e.signals.overdue_ratio);
+  EmitTiered(out, "overdue_min_days", e.signals.overdue_min_days);
   out << YAML::Key << "min_orders_for_cadence" << YAML::Value << e.signals.min_orders_for_cadence;
-  out << YAML::Key << "volume_window_days" << YAML::Value << e.signals.volume_window_days;
-  out << YAML::Key << "volume_drop_share" << YAML::Value << e.signals.volume_drop_share;
-  out << YAML::Key << "complaint_window_days" << YAML::Value << e.signals.complaint_window_days;
-  out << YAML::Key << "complaint_min_cases" << YAML::Value << e.signals.complaint_min_cases;
-  out << YAML::Key << "complaint_rise_ratio" << YAML::Value << e.signals.complaint_rise_ratio;
-  out << YAML::Key << "contact_gap_days" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "key" << YAML::Value << e.signals.contact_gap_days.key;
-  out << YAML::Key << "mid" << YAML::Value << e.signals.contact_gap_days.mid;
-  out << YAML::Key << "tail" << YAML::Value << e.signals.contact_gap_days.tail;
-  out << YAML::EndMap;
-  out << YAML::Key << "slow_response_window_days" << YAML::Value << e.signals.slow_response_window_days;
-  out << YAML::Key << "slow_response_min_cases" << YAML::Value << e.signals.slow_response_min_cases;
-  out << YAML::Key << "first_response_sla_hours" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "key" << YAML::Value << e.signals.first_response_sla_hours.key;
-  out << YAML::Key << "mid" << YAML::Value << e.signals.first_response_sla_hours.mid;
-  out << YAML::Key << "tail" << YAML::Value << e.signals.first_response_sla_hours.tail;
-  out << YAML::EndMap;
-  out << YAML::Key << "contact_frequency_window_days" << YAML::Value << e.signals.contact_frequency_window_days;
-  out << YAML::Key << "contact_frequency_drop_share" << YAML::Value << e.signals.contact_frequency_drop_share;
-  out << YAML::Key << "contact_frequency_min_baseline" << YAML::Value << e.signals.contact_frequency_min_baseline;
-  out << YAML::Key << "key_contact_window_days" << YAML::Value << e.signals.key_contact_window_days;
-  out << YAML::Key << "engagement_window_days" << YAML::Value << e.signals.engagement_window_days;
-  out << YAML::Key << "engagement_drop_share" << YAML::Value << e.signals.engagement_drop_share;
-  out << YAML::Key << "engagement_min_sent" << YAML::Value << e.signals.engagement_min_sent;
-  out << YAML::Key << "price_talk_window_days" << YAML::Value << e.signals.price_talk_window_days;
-  out << YAML::Key << "price_talk_min_mentions" << YAML::Value << e.signals.price_talk_min_mentions;
+  EmitTiered(out, "volume_window_days", e.signals.volume_window_days);
+  EmitTiered(out, "volume_drop_share", e.signals.volume_drop_share);
+  EmitTiered(out, "complaint_window_days", e.signals.complaint_window_days);
+  EmitTiered(out, "complaint_min_cases", e.signals.complaint_min_cases);
+  EmitTiered(out, "complaint_rise_ratio", e.signals.complaint_rise_ratio);
+  EmitTiered(out, "contact_gap_days", e.signals.contact_gap_days);
+  EmitTiered(out, "slow_response_window_days", e.signals.slow_response_window_days);
+  EmitTiered(out, "slow_response_min_cases", e.signals.slow_response_min_cases);
+  EmitTiered(out, "first_response_sla_hours", e.signals.first_response_sla_hours);
+  EmitTiered(out, "contact_frequency_window_days", e.signals.contact_frequency_window_days);
+  EmitTiered(out, "contact_frequency_drop_share", e.signals.contact_frequency_drop_share);
+  EmitTiered(out, "contact_frequency_min_baseline", e.signals.contact_frequency_min_baseline);
+  EmitTiered(out, "key_contact_window_days", e.signals.key_contact_window_days);
+  EmitTiered(out, "engagement_window_days", e.signals.engagement_window_days);
+  EmitTiered(out, "engagement_drop_share", e.signals.engagement_drop_share);
+  EmitTiered(out, "engagement_min_sent", e.signals.engagement_min_sent);
+  EmitTiered(out, "price_talk_window_days", e.signals.price_talk_window_days);
+  EmitTiered(out, "price_talk_min_mentions", e.signals.price_talk_min_mentions);
   out << YAML::Key << "price_terms" << YAML::Value << YAML::Flow << e.signals.price_terms;
-  out << YAML::Key << "growth_rise_share" << YAML::Value << e.signals.growth_rise_share;
-  out << YAML::Key << "health_check_interval_days" << YAML::Value << e.signals.health_check_interval_days;
-  out << YAML::Key << "onboarding_days" << YAML::Value << e.signals.onboarding_days;
-  out << YAML::Key << "negative_feedback_window_days" << YAML::Value << e.signals.negative_feedback_window_days;
-  out << YAML::Key << "nps_detractor_max" << YAML::Value << e.signals.nps_detractor_max;
-  out << YAML::Key << "csat_negative_max" << YAML::Value << e.signals.csat_negative_max;
+  EmitTiered(out, "growth_rise_share", e.signals.growth_rise_share);
+  EmitTiered(out, "health_check_interval_days", e.signals.health_check_interval_days);
+  EmitTiered(out, "onboarding_days", e.signals.onboarding_days);
+  EmitTiered(out, "negative_feedback_window_days", e.signals.negative_feedback_window_days);
+  EmitTiered(out, "nps_detractor_max", e.signals.nps_detractor_max);
+  EmitTiered(out, "csat_negative_max", e.signals.csat_negative_max);
   out << YAML::EndMap;
   out << YAML::Key << "churn_weights" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "volume_falling" << YAML::Value << e.weights.volume_falling;

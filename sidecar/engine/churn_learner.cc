@@ -310,7 +310,7 @@ ChurnModel TrainChurnModel(const CustomerHistories& as_of_view, const CutEvaluat
     for (size_t i = 0; i < cut_view.accounts.size(); ++i) {
       const AccountHistory& h = cut_view.accounts[i];
       if (h.order_days.empty()) continue;
-      rows.push_back(ComputeFeatures(h, views[i].cadence, views[i].signals, cut, population, cut_params));
+      rows.push_back(ComputeFeatures(h, views[i].cadence, views[i].signals, views[i].tier, cut, population, cut_params));
       // The label reads the as-of view, which holds nothing after the as-of;
       // cut + window <= as-of by construction.
       labels.push_back(OrderedBetween(as_of_view.accounts[source[i]], cut, cut + window) ? 0 : 1);
@@ -379,9 +379,10 @@ ChurnModel TrainChurnModel(const CustomerHistories& as_of_view, const CutEvaluat
       model.segmented ? "separate models for single- and repeat-order accounts, " : "", fit.converged ? "converged" : "NOT converged", fit.iterations,
       model.training_auc, model.training_brier);
   if (window != features.horizon_days) {
-    absl::StrAppend(&model.summary, absl::StrFormat("; the history is too short for %d-day labels, so probabilities "
-                                                    "rank well but are calibrated to %d days",
-                                                    features.horizon_days, window));
+    absl::StrAppend(&model.summary, absl::StrFormat("; the history is too short for %d-day labels, so the %d-day "
+                                                    "probabilities are extended to %d days by the cadence model's "
+                                                    "chance of no order in the rest of the horizon",
+                                                    features.horizon_days, window, features.horizon_days));
   }
   for (const std::string& note : notes) absl::StrAppend(&model.summary, "; ", note);
   return model;

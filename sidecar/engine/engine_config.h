@@ -9,16 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "sidecar/domain/records.h"
 #include "sidecar/engine/task_templates.h"
 
 namespace pulse {
 
-// Per-tier values, indexed by Tier (kKey=1, kMid=2, kTail=3; index 0 unused).
+// One value per account tier. Built from one value (every tier the same) or
+// three; For() reads the account's tier's value (an unspecified tier reads
+// the long tail's, as the scorer treats it).
 template <typename T>
 struct PerTier {
   T key{};
   T mid{};
   T tail{};
+  PerTier() = default;
+  PerTier(T all) : key(all), mid(all), tail(all) {}  // NOLINT: implicit on purpose, `= 2.0` reads well
+  PerTier(T key_value, T mid_value, T tail_value) : key(key_value), mid(mid_value), tail(tail_value) {}
+  const T& For(Tier tier) const { return tier == Tier::kKey ? key : tier == Tier::kMid ? mid : tail; }
+  bool operator==(const PerTier& o) const { return key == o.key && mid == o.mid && tail == o.tail; }
+  bool operator!=(const PerTier& o) const { return !(*this == o); }
 };
 
 struct TierPolicy {
@@ -33,24 +42,28 @@ struct TierPolicy {
   bool use_crm_tier = true;
 };
 
+// Every threshold and window is per tier (PerTier: one value for all tiers
+// or one per tier); min_orders_for_cadence and price_terms are not, as the
+// cadence is estimated before tiers are assigned and the words are the
+// customers' language, not a tier's.
 struct SignalPolicy {
   // Stopped ordering: the days since the last order exceed this many typical
   // gaps (the median of the account's own gaps between orders)...
-  double overdue_ratio = 2.0;
+  PerTier<double> overdue_ratio = 2.0;
   // ...and at least this many days.
-  int overdue_min_days = 21;
+  PerTier<int> overdue_min_days = 21;
   // Fewest orders before an account has a cadence of its own.
   int min_orders_for_cadence = 3;
   // Volume falling: revenue in the last `volume_window_days` vs the account's
   // baseline (the year before, scaled; or the same window last year when
   // there are two years of history) dropped by at least this share.
-  int volume_window_days = 180;
-  double volume_drop_share = 0.35;
+  PerTier<int> volume_window_days = 180;
+  PerTier<double> volume_drop_share = 0.35;
   // Complaints rising: at least this many cases in the window, and more than
   // `complaint_rise_ratio` times the account's own baseline rate.
-  int complaint_window_days = 90;
-  int complaint_min_cases = 2;
-  double complaint_rise_ratio = 2.0;
+  PerTier<int> complaint_window_days = 90;
+  PerTier<int> complaint_min_cases = 2;
+  PerTier<double> complaint_rise_ratio = 2.0;
   // Contact gap: no two-way contact (call, meeting, inbound email) for
   // longer than the tier's norm, in days.
   PerTier<int> contact_gap_days{60, 120, 365};
@@ -58,42 +71,42 @@ struct SignalPolicy {
   // Slow first responses: in the window, at least `slow_response_min_cases`
   // cases first answered later than the tier's SLA (hours), or much later
   // than the account's own usual.
-  int slow_response_window_days = 90;
-  int slow_response_min_cases = 2;
+  PerTier<int> slow_response_window_days = 90;
+  PerTier<int> slow_response_min_cases = 2;
   PerTier<double> first_response_sla_hours{4, 8, 24};
   // Contact frequency falling: two-way contacts in the window vs the year
   // before (scaled), dropped by at least this share, from a baseline of at
   // least `contact_frequency_min_baseline` contacts.
-  int contact_frequency_window_days = 180;
-  double contact_frequency_drop_share = 0.5;
-  int contact_frequency_min_baseline = 3;
+  PerTier<int> contact_frequency_window_days = 180;
+  PerTier<double> contact_frequency_drop_share = 0.5;
+  PerTier<int> contact_frequency_min_baseline = 3;
   // Key contact gone: a contact deactivated within this many days with no
   // two-way contact with the account since.
-  int key_contact_window_days = 180;
+  PerTier<int> key_contact_window_days = 180;
   // Engagement falling: newsletter open rate in the window vs the account's
   // earlier rate, dropped by at least this share (at least `engagement_min_sent`
   // newsletters in each).
-  int engagement_window_days = 90;
-  double engagement_drop_share = 0.5;
-  int engagement_min_sent = 4;
+  PerTier<int> engagement_window_days = 90;
+  PerTier<double> engagement_drop_share = 0.5;
+  PerTier<int> engagement_min_sent = 4;
   // Talk turning to price: at least `price_talk_min_mentions` recent cases,
   // activities or feedback comments containing one of these terms.
-  int price_talk_window_days = 90;
-  int price_talk_min_mentions = 2;
+  PerTier<int> price_talk_window_days = 90;
+  PerTier<int> price_talk_min_mentions = 2;
   std::vector<std::string> price_terms = {
       "price", "pricing", "discount", "cheaper", "expensive", "competitor", "quote", "rebate",
       "hinta", "hinnan", "hinnat", "alennus", "alennu", "halvempi", "halvemma", "kallis", "kilpailija", "tarjous"};
   // Growth potential: revenue in the volume window up this share on the same
   // period last year (or the time before, scaled).
-  double growth_rise_share = 0.3;
+  PerTier<double> growth_rise_share = 0.3;
   // Key accounts: a relationship health check (a meeting) every this many days.
-  int health_check_interval_days = 365;
+  PerTier<int> health_check_interval_days = 365;
   // New customers: first order within this many days, no two-way contact since.
-  int onboarding_days = 90;
+  PerTier<int> onboarding_days = 90;
   // Negative feedback within the window: NPS at most / CSAT at most.
-  int negative_feedback_window_days = 180;
-  double nps_detractor_max = 6;
-  double csat_negative_max = 2;
+  PerTier<int> negative_feedback_window_days = 180;
+  PerTier<double> nps_detractor_max = 6;
+  PerTier<double> csat_negative_max = 2;
 };
 
 // How signals shift the cadence model's probability of no order: log-odds

@@ -113,8 +113,8 @@ PopulationModel FitPopulationModel(const CustomerHistories& histories, int64_t m
 }
 
 FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate& cadence,
-                           const std::vector<Signal>& signals, int64_t today, const PopulationModel& population,
-                           const FeatureParams& params) {
+                           const std::vector<Signal>& signals, Tier tier, int64_t today,
+                           const PopulationModel& population, const FeatureParams& params) {
   FeatureRow row;
   const std::vector<OrderDay>& days = history.order_days;
   if (days.empty()) return row;
@@ -169,7 +169,7 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
   row.Set(kFeatNoOwner, StrengthOf(signals, kSignalNoOwner));
   // Volume falling is only defined when a comparable earlier window exists
   // (the same rule the signal uses); otherwise it is absent, not "steady".
-  if (total > 0 && n >= 2 && first <= today - params.volume_window_days - 90) {
+  if (total > 0 && n >= 2 && first <= today - params.volume_window_days.For(tier) - 90) {
     row.Set(kFeatVolumeFalling, StrengthOf(signals, kSignalVolumeFalling));
   }
   // The relationship signals, each only where the CRM has its data: an
@@ -182,6 +182,24 @@ FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate&
   }
   if (params.has_feedback) row.Set(kFeatNegativeFeedback, StrengthOf(signals, kSignalNegativeFeedback));
   return row;
+}
+
+double NoOrderContinuation(const AccountHistory& history, const CadenceEstimate& at_window,
+                           const CadenceEstimate& at_horizon, int64_t today, const PopulationModel& population,
+                           int window_days, int horizon_days) {
+  if (window_days >= horizon_days || history.order_days.empty()) return 1.0;
+  auto ratio = [](double p_horizon, double p_window) {
+    if (!(p_window > 1e-12)) return 1.0;  // the model is sure of an order in the window: nothing to extend
+    return std::clamp(p_horizon / p_window, 0.0, 1.0);
+  };
+  if (population.usable) {
+    const stats::BgNbdParams bg{population.r, population.alpha, population.a, population.b};
+    const stats::RfmSummary rfm = RfmWeeks(history.order_days, today);
+    const double p_window = stats::BgNbdProbabilityNoPurchase(bg, rfm, window_days / kWeek);
+    const double p_horizon = stats::BgNbdProbabilityNoPurchase(bg, rfm, horizon_days / kWeek);
+    if (std::isfinite(p_window) && std::isfinite(p_horizon)) return ratio(p_horizon, p_window);
+  }
+  return ratio(at_horizon.p_no_order, at_window.p_no_order);
 }
 
 CustomerHistories CutHistories(const CustomerHistories& as_of_view, int64_t cut_day, const std::vector<size_t>& keep,

@@ -21,6 +21,7 @@
 #include "sidecar/engine/account_history.h"
 #include "sidecar/engine/assessment.h"
 #include "sidecar/engine/cadence_model.h"
+#include "sidecar/engine/engine_config.h"
 
 namespace pulse {
 
@@ -65,6 +66,7 @@ struct FeatureRow {
 struct AccountCutView {
   CadenceEstimate cadence;
   std::vector<Signal> signals;
+  Tier tier = Tier::kTail;  // as assigned at the cut
 };
 
 // The population BG/NBD fit at one cut, in weeks. When the fit failed or
@@ -82,7 +84,7 @@ PopulationModel FitPopulationModel(const CustomerHistories& histories, int64_t m
 
 struct FeatureParams {
   int horizon_days = 90;
-  int volume_window_days = 180;  // SignalPolicy::volume_window_days
+  PerTier<int> volume_window_days = 180;  // SignalPolicy::volume_window_days
   bool has_cases = false;        // the CRM has case data at all
   bool has_activities = false;   // the CRM has activity data at all
   bool has_engagement = false;   // the CRM has newsletter engagement at all
@@ -90,10 +92,23 @@ struct FeatureParams {
 };
 
 // The features of one account with at least one order day at `today`.
-// `cadence` and `signals` are what the scorer computed for it at `today`.
+// `cadence`, `signals` and `tier` are what the scorer computed for it at
+// `today` (the tier picks its per-tier settings).
 FeatureRow ComputeFeatures(const AccountHistory& history, const CadenceEstimate& cadence,
-                           const std::vector<Signal>& signals, int64_t today, const PopulationModel& population,
-                           const FeatureParams& params);
+                           const std::vector<Signal>& signals, Tier tier, int64_t today,
+                           const PopulationModel& population, const FeatureParams& params);
+
+// The cadence model's probability that the account places no order in
+// (window, horizon] given that it placed none in (0, window]:
+// P(no order in horizon) / P(no order in window), in [0, 1]. It extends a
+// probability learned on `window_days` labels to the horizon when the history
+// was too short for horizon-long labels. Uses the population BG/NBD model
+// when usable (and finite for the account), else the own cadence model's
+// estimates at the two lengths. 1 when window_days >= horizon_days or the
+// account has no orders.
+double NoOrderContinuation(const AccountHistory& history, const CadenceEstimate& at_window,
+                           const CadenceEstimate& at_horizon, int64_t today, const PopulationModel& population,
+                           int window_days, int horizon_days);
 
 // `as_of_view` cut again at the earlier day `cut_day` (<= its as_of_day):
 // only records on or before cut_day, accounts created by then, cases open

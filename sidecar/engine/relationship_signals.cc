@@ -18,13 +18,6 @@ double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 
 std::string Day(int64_t epoch_day) { return FormatIsoDay(CivilFromEpochDay(epoch_day)); }
 
-template <typename T>
-T ForTier(const PerTier<T>& v, Tier t) {
-  if (t == Tier::kKey) return v.key;
-  if (t == Tier::kMid) return v.mid;
-  return v.tail;
-}
-
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -59,12 +52,13 @@ bool MentionsPrice(absl::string_view text, const std::vector<std::string>& terms
 
 std::optional<Signal> SlowFirstResponse(const SignalContext& c, const SignalPolicy& p) {
   if (!c.data.cases) return std::nullopt;
-  const double sla = ForTier(p.first_response_sla_hours, c.tier);
+  const double sla = p.first_response_sla_hours.For(c.tier);
+  const int window = p.slow_response_window_days.For(c.tier);
   std::vector<double> earlier;
   std::vector<double> recent;
   for (const CaseEvent& e : c.history->cases) {
     if (!e.first_response_hours.has_value()) continue;
-    if (e.opened_day > c.today - p.slow_response_window_days) {
+    if (e.opened_day > c.today - window) {
       recent.push_back(*e.first_response_hours);
     } else {
       earlier.push_back(*e.first_response_hours);
@@ -79,20 +73,20 @@ std::optional<Signal> SlowFirstResponse(const SignalContext& c, const SignalPoli
     if (h > sla || (usual > 0 && earlier.size() >= 3 && h > 3 * usual && h > 1)) ++slow;
     worst = std::max(worst, h);
   }
-  if (slow < p.slow_response_min_cases) return std::nullopt;
+  if (slow < p.slow_response_min_cases.For(c.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalSlowResponse;
   s.strength = Clamp01(0.3 + 0.15 * slow + 0.2 * std::min(1.0, worst / (4 * sla)));
   s.evidence = absl::StrFormat("%d of %d cases in the last %d days waited longer than the %.0f h SLA for a first answer "
                                "(slowest %.0f h%s)",
-                               slow, static_cast<int>(recent.size()), p.slow_response_window_days, sla, worst,
+                               slow, static_cast<int>(recent.size()), window, sla, worst,
                                earlier.size() >= 3 ? absl::StrFormat("; usually %.1f h", usual) : "");
   return s;
 }
 
 std::optional<Signal> ContactFrequencyFalling(const SignalContext& c, const SignalPolicy& p) {
   if (!c.data.activities) return std::nullopt;
-  const int64_t w = p.contact_frequency_window_days;
+  const int64_t w = p.contact_frequency_window_days.For(c.tier);
   int recent = 0, before = 0;
   for (const ActivityEvent& a : c.history->activities) {
     if (!a.two_way) continue;
@@ -103,9 +97,9 @@ std::optional<Signal> ContactFrequencyFalling(const SignalContext& c, const Sign
     }
   }
   const double baseline = before * static_cast<double>(w) / 365.0;
-  if (before < p.contact_frequency_min_baseline || baseline <= 0) return std::nullopt;
+  if (before < p.contact_frequency_min_baseline.For(c.tier) || baseline <= 0) return std::nullopt;
   const double drop = 1.0 - recent / baseline;
-  if (drop < p.contact_frequency_drop_share) return std::nullopt;
+  if (drop < p.contact_frequency_drop_share.For(c.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalContactFrequencyFalling;
   s.strength = Clamp01(drop);
@@ -124,7 +118,7 @@ std::optional<Signal> KeyContactGone(const SignalContext& c, const SignalPolicy&
     const int64_t day = EpochDay(*contact->updated_at);
     // Deactivated within the window and not after the as-of (a later change
     // is not visible yet).
-    if (day > c.today || day <= c.today - p.key_contact_window_days) continue;
+    if (day > c.today || day <= c.today - p.key_contact_window_days.For(c.tier)) continue;
     if (gone == nullptr || day > gone_day) {
       gone = contact;
       gone_day = day;
@@ -149,35 +143,37 @@ std::optional<Signal> KeyContactGone(const SignalContext& c, const SignalPolicy&
 
 std::optional<Signal> EngagementFalling(const SignalContext& c, const SignalPolicy& p) {
   if (!c.data.engagement) return std::nullopt;
+  const int window = p.engagement_window_days.For(c.tier);
   int64_t recent_sent = 0, recent_opened = 0, before_sent = 0, before_opened = 0;
   for (const EngagementEvent& e : c.history->engagement) {
-    if (e.day > c.today - p.engagement_window_days) {
+    if (e.day > c.today - window) {
       recent_sent += e.record->sent;
       recent_opened += e.record->opened;
-    } else if (e.day > c.today - p.engagement_window_days - 365) {
+    } else if (e.day > c.today - window - 365) {
       before_sent += e.record->sent;
       before_opened += e.record->opened;
     }
   }
-  if (recent_sent < p.engagement_min_sent || before_sent < p.engagement_min_sent || before_opened == 0) {
+  const int min_sent = p.engagement_min_sent.For(c.tier);
+  if (recent_sent < min_sent || before_sent < min_sent || before_opened == 0) {
     return std::nullopt;
   }
   const double recent_rate = static_cast<double>(recent_opened) / recent_sent;
   const double before_rate = static_cast<double>(before_opened) / before_sent;
   const double drop = 1.0 - recent_rate / before_rate;
-  if (drop < p.engagement_drop_share) return std::nullopt;
+  if (drop < p.engagement_drop_share.For(c.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalEngagementFalling;
   s.strength = Clamp01(drop);
   s.evidence = absl::StrFormat("opened %.0f %% of newsletters in the last %d days, %.0f %% the year before", 100 * recent_rate,
-                               p.engagement_window_days, 100 * before_rate);
+                               window, 100 * before_rate);
   return s;
 }
 
 std::optional<Signal> PriceTalk(const SignalContext& c, const SignalPolicy& p) {
   if (!c.data.cases && !c.data.activities && !c.data.feedback) return std::nullopt;
   const AccountHistory& h = *c.history;
-  const int64_t since = c.today - p.price_talk_window_days;
+  const int64_t since = c.today - p.price_talk_window_days.For(c.tier);
   int mentions = 0, total = 0;
   std::string example;
   auto look = [&](int64_t day, absl::string_view text) {
@@ -191,7 +187,7 @@ std::optional<Signal> PriceTalk(const SignalContext& c, const SignalPolicy& p) {
   for (const CaseEvent& e : h.cases) look(e.opened_day, e.record->subject);
   for (const ActivityEvent& a : h.activities) look(a.day, a.record->subject);
   for (const FeedbackEvent& f : h.feedback) look(f.day, f.record->comment);
-  if (mentions < p.price_talk_min_mentions) return std::nullopt;
+  if (mentions < p.price_talk_min_mentions.For(c.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalPriceTalk;
   const double share = static_cast<double>(mentions) / std::max(1, total);
@@ -207,7 +203,7 @@ std::optional<Signal> GrowthPotential(const SignalContext& c, const SignalPolicy
   // with enough orders in the window for the rise to be more than noise.
   if (c.tier == Tier::kTail) return std::nullopt;
   const AccountHistory& h = *c.history;
-  const int64_t w = p.volume_window_days;
+  const int64_t w = p.volume_window_days.For(c.tier);
   int recent_days = 0;
   for (const OrderDay& d : h.order_days) recent_days += d.day > c.today - w ? 1 : 0;
   if (recent_days < 4) return std::nullopt;
@@ -224,7 +220,7 @@ std::optional<Signal> GrowthPotential(const SignalContext& c, const SignalPolicy
   }
   if (baseline <= 0) return std::nullopt;
   const double rise = recent / baseline - 1.0;
-  if (rise < p.growth_rise_share) return std::nullopt;
+  if (rise < p.growth_rise_share.For(c.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalGrowthPotential;
   s.strength = Clamp01(rise / 2);
@@ -243,7 +239,8 @@ std::optional<Signal> HealthCheckDue(const SignalContext& c, const SignalPolicy&
       break;
     }
   }
-  if (last_meeting.has_value() && c.today - *last_meeting < p.health_check_interval_days) return std::nullopt;
+  const int interval = p.health_check_interval_days.For(c.tier);
+  if (last_meeting.has_value() && c.today - *last_meeting < interval) return std::nullopt;
   Signal s;
   s.id = kSignalHealthCheckDue;
   s.strength = 0.5;
@@ -257,7 +254,7 @@ std::optional<Signal> NewCustomer(const SignalContext& c, const SignalPolicy& p)
   const AccountHistory& h = *c.history;
   if (h.order_days.empty() || !c.data.activities) return std::nullopt;
   const int64_t first = h.order_days.front().day;
-  if (c.today - first > p.onboarding_days) return std::nullopt;
+  if (c.today - first > p.onboarding_days.For(c.tier)) return std::nullopt;
   if (const auto last = LastTwoWay(h); last.has_value() && *last >= first) return std::nullopt;
   Signal s;
   s.id = kSignalNewCustomer;
@@ -269,11 +266,13 @@ std::optional<Signal> NewCustomer(const SignalContext& c, const SignalPolicy& p)
 
 std::optional<Signal> NegativeFeedback(const SignalContext& c, const SignalPolicy& p) {
   if (!c.data.feedback) return std::nullopt;
+  const double nps_max = p.nps_detractor_max.For(c.tier);
+  const double csat_max = p.csat_negative_max.For(c.tier);
   const FeedbackEvent* worst = nullptr;
   for (const FeedbackEvent& f : c.history->feedback) {
-    if (f.day <= c.today - p.negative_feedback_window_days) continue;
+    if (f.day <= c.today - p.negative_feedback_window_days.For(c.tier)) continue;
     const Feedback& r = *f.record;
-    const bool negative = r.scale == FeedbackScale::kNps ? r.score <= p.nps_detractor_max : r.score <= p.csat_negative_max;
+    const bool negative = r.scale == FeedbackScale::kNps ? r.score <= nps_max : r.score <= csat_max;
     if (!negative) continue;
     if (worst == nullptr || f.day > worst->day) worst = &f;
   }
@@ -281,8 +280,8 @@ std::optional<Signal> NegativeFeedback(const SignalContext& c, const SignalPolic
   const Feedback& r = *worst->record;
   Signal s;
   s.id = kSignalNegativeFeedback;
-  s.strength = r.scale == FeedbackScale::kNps ? Clamp01(0.3 + 0.05 * (p.nps_detractor_max - r.score))
-                                              : Clamp01(0.3 + 0.15 * (p.csat_negative_max - r.score + 1));
+  s.strength = r.scale == FeedbackScale::kNps ? Clamp01(0.3 + 0.05 * (nps_max - r.score))
+                                              : Clamp01(0.3 + 0.15 * (csat_max - r.score + 1));
   std::string comment = r.comment;
   if (comment.size() > 60) comment = comment.substr(0, 57) + "...";
   s.evidence = absl::StrCat(r.scale == FeedbackScale::kNps ? "NPS " : "CSAT ", absl::StrFormat("%.0f", r.score),

@@ -90,19 +90,19 @@ std::optional<Signal> StoppedOrdering(const AccountFacts& f, const SignalPolicy&
   if (!c.has_orders) return std::nullopt;
   const double d = c.days_since_last;
   if (c.seasonal_silence) return std::nullopt;  // its usual off-season
+  const double ratio = p.overdue_ratio.For(f.tier);
+  const double threshold = std::max<double>(p.overdue_min_days.For(f.tier), ratio * c.typical_gap_days);
   if (c.own_cadence) {
-    const double threshold = std::max<double>(p.overdue_min_days, p.overdue_ratio * c.typical_gap_days);
     if (d < threshold) return std::nullopt;
     Signal s;
     s.id = kSignalStoppedOrdering;
     const double overdue = d / c.typical_gap_days;
-    s.strength = Clamp01(0.5 + 0.5 * (overdue - p.overdue_ratio) / (2.0 * p.overdue_ratio));
+    s.strength = Clamp01(0.5 + 0.5 * (overdue - ratio) / (2.0 * ratio));
     s.evidence = absl::StrFormat("last order %d days ago (%s); orders every %.0f days typically", static_cast<int>(d),
                                  Day(f.history->order_days.back().day), c.typical_gap_days);
     return s;
   }
   // Too few orders for a rhythm of its own: only a long silence counts.
-  const double threshold = std::max<double>(p.overdue_min_days, p.overdue_ratio * c.typical_gap_days);
   if (d < threshold) return std::nullopt;
   Signal s;
   s.id = kSignalStoppedOrdering;
@@ -116,7 +116,7 @@ std::optional<Signal> StoppedOrdering(const AccountFacts& f, const SignalPolicy&
 std::optional<Signal> VolumeFalling(const AccountFacts& f, int64_t today, const SignalPolicy& p) {
   const auto& days = f.history->order_days;
   if (days.size() < 2) return std::nullopt;
-  const int64_t w = p.volume_window_days;
+  const int64_t w = p.volume_window_days.For(f.tier);
   const int64_t first = days.front().day;
   const double recent = RevenueBetween(days, today - w, today);
   double baseline;
@@ -136,7 +136,7 @@ std::optional<Signal> VolumeFalling(const AccountFacts& f, int64_t today, const 
   }
   if (baseline <= 0) return std::nullopt;
   const double drop = 1.0 - recent / baseline;
-  if (drop < p.volume_drop_share) return std::nullopt;
+  if (drop < p.volume_drop_share.For(f.tier)) return std::nullopt;
   Signal s;
   s.id = kSignalVolumeFalling;
   s.strength = Clamp01(drop);
@@ -149,7 +149,8 @@ std::optional<Signal> VolumeFalling(const AccountFacts& f, int64_t today, const 
 std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, const SignalPolicy& p) {
   const auto& cases = f.history->cases;
   if (cases.empty()) return std::nullopt;
-  const int64_t w = p.complaint_window_days;
+  const int64_t w = p.complaint_window_days.For(f.tier);
+  const int min_cases = p.complaint_min_cases.For(f.tier);
   int in_window = 0, before = 0, open_in_window = 0;
   absl::flat_hash_map<std::string, int> categories;
   absl::flat_hash_map<std::string, int> open_categories;
@@ -168,7 +169,7 @@ std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, con
       ++before;
     }
   }
-  if (in_window < p.complaint_min_cases) return std::nullopt;
+  if (in_window < min_cases) return std::nullopt;
   const double baseline = before * static_cast<double>(w) / 365.0;
   // Repeat: the same category more than once in the window while one is open.
   std::string repeat_category;
@@ -181,11 +182,12 @@ std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, con
   }
   // Rising means clearly above the account's own rate (a ratio and at least
   // two more than usual), unless one category keeps coming back unresolved.
-  const bool rising = in_window > p.complaint_rise_ratio * std::max(baseline, 0.5) && in_window >= baseline + 2.0;
+  const bool rising =
+      in_window > p.complaint_rise_ratio.For(f.tier) * std::max(baseline, 0.5) && in_window >= baseline + 2.0;
   if (!rising && repeat_count == 0) return std::nullopt;
   Signal s;
   s.id = kSignalComplaintsRising;
-  s.strength = Clamp01(0.4 + 0.15 * (in_window - p.complaint_min_cases) + 0.1 * open_in_window +
+  s.strength = Clamp01(0.4 + 0.15 * (in_window - min_cases) + 0.1 * open_in_window +
                        (repeat_count > 0 ? 0.2 : 0.0));
   s.evidence = absl::StrFormat("%d cases in the last %d days (usually %.1f)", in_window, static_cast<int>(w), baseline);
   if (open_in_window > 0) absl::StrAppend(&s.evidence, absl::StrFormat(", %d still open", open_in_window));
@@ -199,9 +201,7 @@ std::optional<Signal> ComplaintsRising(const AccountFacts& f, int64_t today, con
 std::optional<Signal> ContactGap(const AccountFacts& f, int64_t today, const SignalPolicy& p, bool have_activities) {
   if (!have_activities) return std::nullopt;  // the CRM has no activities: no signal, not a fake gap
   const AccountHistory& h = *f.history;
-  int norm = p.contact_gap_days.tail;
-  if (f.tier == Tier::kKey) norm = p.contact_gap_days.key;
-  if (f.tier == Tier::kMid) norm = p.contact_gap_days.mid;
+  const int norm = p.contact_gap_days.For(f.tier);
   std::optional<int64_t> last;
   for (auto it = h.activities.rbegin(); it != h.activities.rend(); ++it) {
     if (it->two_way) {
@@ -411,6 +411,39 @@ std::vector<Signal> ComputeSignals(const AccountFacts& f, const CustomerHistorie
 // The most contributions an assessment keeps for people.
 constexpr size_t kMaxContributions = 6;
 
+// The learned model's P(no order in the horizon) for one account. The model
+// learned from labels of model.label_window_days, so its features are
+// computed at that window, as in training (`at_window` is the cadence
+// estimate for it). When the window is shorter than the horizon the
+// probability is extended to the horizon with the cadence model's
+// conditional survival, and the log-odds that adds is one more contribution
+// ("horizon_extension"), so the contributions still sum to the log-odds.
+double LearnedChurnProbability(const ChurnModel& model, const AccountHistory& h, const CadenceEstimate& at_window,
+                               const CadenceEstimate& at_horizon, const std::vector<Signal>& signals, Tier tier,
+                               int64_t today, const PopulationModel& population, const FeatureParams& params,
+                               std::vector<FeatureContribution>* contributions) {
+  FeatureParams window_params = params;
+  window_params.horizon_days = std::min(params.horizon_days, model.label_window_days);
+  const FeatureRow row = ComputeFeatures(h, at_window, signals, tier, today, population, window_params);
+  const double p_window = PredictChurn(model, row, contributions);
+  if (window_params.horizon_days >= params.horizon_days) return p_window;
+  const double p = p_window * NoOrderContinuation(h, at_window, at_horizon, today, population,
+                                                  window_params.horizon_days, params.horizon_days);
+  auto exact_logit = [](double q) {
+    q = std::clamp(q, 1e-12, 1 - 1e-12);
+    return std::log(q / (1 - q));
+  };
+  const double shift = exact_logit(p) - exact_logit(p_window);
+  if (std::fabs(shift) > 1e-6) {
+    FeatureContribution c{"horizon_extension", shift};
+    const auto at = std::find_if(contributions->begin(), contributions->end(), [&](const FeatureContribution& x) {
+      return std::fabs(x.log_odds) < std::fabs(shift);
+    });
+    contributions->insert(at, std::move(c));
+  }
+  return p;
+}
+
 }  // namespace
 
 std::string FormatMoney(double amount, absl::string_view currency) {
@@ -492,6 +525,7 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
         for (size_t i = begin; i < end; ++i) {
           views[i].cadence = cut_facts[i].cadence;
           views[i].signals = ComputeSignals(cut_facts[i], cut, config);
+          views[i].tier = cut_facts[i].tier;  // the tier at the cut picks the per-tier settings
         }
       });
       return views;
@@ -514,6 +548,12 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     portfolio.churn_model_summary = "hand weights: learning is switched off";
   }
   if (model.trained) portfolio.cadence_model = population.usable ? "learned+bgnbd" : "learned+own-cadence";
+  // The cadence at the model's label window, when that is shorter than the
+  // horizon (the features must describe the window the labels used).
+  const std::vector<AccountFacts> window_facts =
+      model.trained && model.label_window_days < horizon
+          ? BuildFacts(histories, config, model.label_window_days, false, threads)
+          : std::vector<AccountFacts>();
 
   // Each account's assessment is independent of the others': score them on
   // all cores, each into its own slot, so the result does not depend on the
@@ -556,8 +596,9 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
     // shifted in log-odds by what the order rhythm cannot see.
     if (f.cadence.has_orders && model.trained) {
       // The learned model: every feature's share of the log-odds is kept.
-      const FeatureRow row = ComputeFeatures(h, f.cadence, a.signals, today, population, feature_params);
-      a.churn_probability = PredictChurn(model, row, &a.contributions);
+      const CadenceEstimate& at_window = window_facts.empty() ? f.cadence : window_facts[i].cadence;
+      a.churn_probability = LearnedChurnProbability(model, h, at_window, f.cadence, a.signals, f.tier, today,
+                                                    population, feature_params, &a.contributions);
       if (a.contributions.size() > kMaxContributions) a.contributions.resize(kMaxContributions);
       a.cadence_model = "learned";
     } else if (f.cadence.has_orders) {

@@ -122,6 +122,7 @@ checked_render csv -f "$here/values-csv.yaml" --set crm.existingSecret=crm-crede
   --expect-config log_level=debug --expect-config adapter.csv.dir=/srv/crm --expect-config sweep.interval=30m \
   --expect-config tiers.use_crm_tier=false --expect-config signals.overdue_ratio=2.5 \
   --expect-config signals.contact_gap_days.key=45 --expect-config churn_weights.no_owner=0.35 \
+  --expect-config signals.overdue_min_days.key=14 --expect-config signals.overdue_min_days.tail=42 \
   --expect-config contact.language=fi --expect-config "contact.pool_users=[u-anna, u-mikko]" \
   --expect-config "contact.key_account_users=[u-sales-manager]" --expect-config contact.effectiveness.win_back=0.4 \
   --expect-config contact.default_weekly_capacity=20
@@ -188,6 +189,10 @@ expect_failure "schema rejects a second replica (one SQLite store)" "replicaCoun
 expect_failure "schema rejects an unknown top-level key" "replicas" template pulse "$chart" --set replicas=1
 expect_failure "schema rejects an unknown nested key" "logLevel" template pulse "$chart" --set sweep.logLevel=debug
 expect_failure "schema rejects a value out of config.cc's range" "overdueRatio" template pulse "$chart" --set signals.overdueRatio=0.5
+expect_failure "schema rejects an unknown tier in a per-tier signal value" "overdueMinDays" \
+  template pulse "$chart" --set signals.overdueMinDays.gold=10
+expect_failure "schema rejects a per-tier value out of config.cc's range" "overdueMinDays" \
+  template pulse "$chart" --set signals.overdueMinDays.key=0
 expect_failure "schema rejects a malformed duration" "sweep.interval" template pulse "$chart" --set sweep.interval=often
 expect_failure "tokens without TLS are refused (clear text)" "clear text" \
   template pulse "$chart" --set auth.existingSecret=pulse-tokens

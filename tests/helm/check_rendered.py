@@ -32,8 +32,7 @@ CONFIG_KEYS = {
               "use_crm_tier": None},
     "signals": {"overdue_ratio": None, "overdue_min_days": None, "min_orders_for_cadence": None,
                 "volume_window_days": None, "volume_drop_share": None, "complaint_window_days": None,
-                "complaint_min_cases": None, "complaint_rise_ratio": None,
-                "contact_gap_days": {"key": None, "mid": None, "tail": None}},
+                "complaint_min_cases": None, "complaint_rise_ratio": None, "contact_gap_days": None},
     "churn_weights": {"volume_falling": None, "complaints_rising": None, "contact_gap": None, "no_owner": None,
                       "owner_inactive": None},
     "contact": {"horizon_days": None, "at_risk_probability": None, "min_churn_probability": None,
@@ -42,6 +41,9 @@ CONFIG_KEYS = {
                 "effectiveness": {a: None for a in EFFECTIVENESS_ACTIONS}},
 }
 LIST_KEYS = {"contact.pool_users", "contact.key_account_users"}
+# Signal settings config.cc takes per tier: one scalar, or a map of some of key/mid/tail to scalars.
+TIERED_KEYS = {f"signals.{k}" for k in CONFIG_KEYS["signals"] if k != "min_orders_for_cadence"}
+TIERS = {"key", "mid", "tail"}
 # Keys config.cc accepts but does not require: the chart renders them only in some cases.
 OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env", "tls", "tls.client_ca_file", "auth"}
 
@@ -78,6 +80,10 @@ def config_key_problems(tree, allowed, path=""):
             problems.append(f"unknown key {full}")
         elif isinstance(allowed[key], dict):
             problems.extend(config_key_problems(value, allowed[key], full))
+        elif full in TIERED_KEYS and isinstance(value, dict):
+            if not value or not set(value) <= TIERS or \
+                    any(isinstance(v, (dict, list)) or v is None for v in value.values()):
+                problems.append(f"{full} is neither a scalar nor a map of key/mid/tail to scalars")
         elif full in LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 problems.append(f"{full} is not a list of non-empty strings")

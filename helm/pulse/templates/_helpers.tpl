@@ -186,3 +186,21 @@ periodSeconds: {{ .periodSeconds }}
 timeoutSeconds: {{ .timeoutSeconds }}
 failureThreshold: {{ .failureThreshold }}
 {{- end }}
+
+{{/*
+A signal setting for pulse.yaml: a number for every tier, or a map of some of key/mid/tail
+(tiers left out keep Pulse's default), rendered as a YAML flow map.
+*/}}
+{{- define "pulse.tiered" -}}
+{{- if kindIs "map" . -}}
+{{- $parts := list -}}
+{{- range $tier := list "key" "mid" "tail" -}}
+{{- if hasKey $ $tier -}}
+{{- $parts = append $parts (printf "%s: %v" $tier (index $ $tier)) -}}
+{{- end -}}
+{{- end -}}
+{{- printf "{%s}" (join ", " $parts) -}}
+{{- else -}}
+{{- printf "%v" . -}}
+{{- end -}}
+{{- end -}}

@@ -73,7 +73,7 @@ contact:
   EXPECT_FALSE(c.sweep.write_tasks);
   EXPECT_DOUBLE_EQ(c.engine.tiers.key_revenue_share, 0.5);
   EXPECT_FALSE(c.engine.tiers.use_crm_tier);
-  EXPECT_DOUBLE_EQ(c.engine.signals.overdue_ratio, 3);
+  EXPECT_DOUBLE_EQ(c.engine.signals.overdue_ratio.mid, 3);
   EXPECT_EQ(c.engine.signals.contact_gap_days.key, 30);
   EXPECT_DOUBLE_EQ(c.engine.weights.complaints_rising, 1.5);
   EXPECT_EQ(c.engine.contact.horizon_days, 60);
@@ -197,13 +197,65 @@ churn_weights: {key_contact_gone: 0.9, price_talk: 0.1}
   EXPECT_DOUBLE_EQ(c.engine.signals.first_response_sla_hours.key, 2);
   EXPECT_DOUBLE_EQ(c.engine.signals.first_response_sla_hours.tail, 48);
   EXPECT_THAT(c.engine.signals.price_terms, ::testing::ElementsAre("price", "alennus"));
-  EXPECT_EQ(c.engine.signals.health_check_interval_days, 180);
-  EXPECT_EQ(c.engine.signals.onboarding_days, 60);
+  EXPECT_EQ(c.engine.signals.health_check_interval_days.key, 180);
+  EXPECT_EQ(c.engine.signals.onboarding_days.tail, 60);
   EXPECT_DOUBLE_EQ(c.engine.weights.key_contact_gone, 0.9);
   EXPECT_THAT(ParseConfig(std::string(kMinimal) + "signals: {first_response_sla_hours: {gold: 1}}\n", "/x"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.first_response_sla_hours.gold")));
   EXPECT_THAT(ParseConfig(std::string(kMinimal) + "signals: {nps_detractor_max: 11}\n", "/x"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.nps_detractor_max")));
+}
+
+TEST(Config, SignalSettingsPerTier) {
+  auto with = [](const std::string& extra) { return ParseConfig(std::string(kMinimal) + extra, "/x"); };
+  // A scalar sets every tier; a map sets the tiers it names, the others keep their default.
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, with(R"(signals:
+  overdue_ratio: 3.5
+  overdue_min_days: {key: 10, tail: 45}
+  volume_drop_share: {mid: 0.5}
+  contact_gap_days: 90
+  complaint_min_cases: {key: 1, mid: 2, tail: 4}
+)"));
+  const SignalPolicy& s = c.engine.signals;
+  EXPECT_DOUBLE_EQ(s.overdue_ratio.key, 3.5);
+  EXPECT_DOUBLE_EQ(s.overdue_ratio.mid, 3.5);
+  EXPECT_DOUBLE_EQ(s.overdue_ratio.tail, 3.5);
+  EXPECT_EQ(s.overdue_min_days.key, 10);
+  EXPECT_EQ(s.overdue_min_days.mid, SignalPolicy().overdue_min_days.mid);
+  EXPECT_EQ(s.overdue_min_days.tail, 45);
+  EXPECT_DOUBLE_EQ(s.volume_drop_share.key, SignalPolicy().volume_drop_share.key);
+  EXPECT_DOUBLE_EQ(s.volume_drop_share.mid, 0.5);
+  EXPECT_EQ(s.contact_gap_days.key, 90);
+  EXPECT_EQ(s.contact_gap_days.tail, 90);
+  EXPECT_EQ(s.complaint_min_cases.For(Tier::kKey), 1);
+  EXPECT_EQ(s.complaint_min_cases.For(Tier::kMid), 2);
+  EXPECT_EQ(s.complaint_min_cases.For(Tier::kTail), 4);
+  EXPECT_EQ(s.complaint_min_cases.For(Tier::kUnspecified), 4);
+
+  // What is written back reads the same.
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/x"));
+  EXPECT_EQ(back.engine.signals.overdue_min_days.key, 10);
+  EXPECT_EQ(back.engine.signals.overdue_min_days.tail, 45);
+  EXPECT_DOUBLE_EQ(back.engine.signals.overdue_ratio.mid, 3.5);
+
+  // Bad input names the key and what is wrong with it.
+  EXPECT_THAT(with("signals: {overdue_ratio: {gold: 2}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("signals.overdue_ratio.gold: unknown key (known: key, mid, tail)")));
+  EXPECT_THAT(with("signals: {complaint_window_days: {mid: abc}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("signals.complaint_window_days.mid: must be a whole number, got 'abc'")));
+  EXPECT_THAT(with("signals: {volume_window_days: {tail: 5}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("signals.volume_window_days.tail: must be between 7 and 365, got 5")));
+  EXPECT_THAT(with("signals: {onboarding_days: 3}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.onboarding_days: must be between")));
+  EXPECT_THAT(with("signals: {engagement_drop_share: [0.5]}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("signals.engagement_drop_share: must be a number, or a map of tiers")));
+  // Not per tier: the cadence is estimated before tiers are known.
+  EXPECT_THAT(with("signals: {min_orders_for_cadence: {key: 3}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signals.min_orders_for_cadence")));
 }
 
 TEST(Config, HttpListenAndLogFormat) {

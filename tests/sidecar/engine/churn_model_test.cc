@@ -1,10 +1,12 @@
 // Tests of the learned churn model, its features and the backtest metrics,
 // including the acceptance figures on CDNOW and on the demo generator's data.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -17,6 +19,7 @@
 #include "sidecar/engine/churn_learner.h"
 #include "sidecar/engine/features.h"
 #include "sidecar/engine/scorer.h"
+#include "sidecar/stats/bgnbd.h"
 
 namespace pulse {
 namespace {
@@ -193,6 +196,26 @@ TEST(ChurnModelTest, ALearnedModelIsReusedOnlyTheSameDay) {
   EXPECT_EQ(next.learned->as_of_day, first.learned->as_of_day + 1);
 }
 
+TEST(ChurnModelTest, FeaturesReadTheAccountsTiersSettings) {
+  // volume_falling is a feature only when a comparable earlier window exists:
+  // first order at least volume_window_days + 90 days ago. 250 days of
+  // history is enough for a 120-day window (key) but not for 180 (tail).
+  Account acc;
+  acc.id = "a";
+  AccountHistory h;
+  h.account = &acc;
+  const int64_t today = 20000;
+  for (int64_t d = today - 250; d <= today; d += 25) h.order_days.push_back({d, 100});
+  CadenceParams cadence_params;
+  const CadenceEstimate cadence = EstimateCadence(h.order_days, today, cadence_params);
+  FeatureParams params;
+  params.volume_window_days = PerTier<int>(120, 180, 180);
+  const PopulationModel no_bgnbd;
+  EXPECT_TRUE(ComputeFeatures(h, cadence, {}, Tier::kKey, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+  EXPECT_FALSE(ComputeFeatures(h, cadence, {}, Tier::kTail, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+  EXPECT_FALSE(ComputeFeatures(h, cadence, {}, Tier::kMid, today, no_bgnbd, params).present[kFeatVolumeFalling]);
+}
+
 TEST(ChurnModelTest, CutHistoriesSeesNothingAfterTheCut) {
   CustomerData data = SyntheticBook(50);
   const CustomerHistories view = BuildHistories(data, EndOf(absl::CivilDay(2023, 12, 31)));
@@ -237,6 +260,116 @@ TEST(ChurnModelTest, LearnedScoresAreExplained) {
     explained += a.contributions.empty() ? 0 : 1;
   }
   EXPECT_GT(explained, 500);
+}
+
+// A book drawn from BG/NBD in days (rate ~ Gamma(r, alpha), dropout after
+// each repeat order ~ Beta(a, b)), first orders spread over the first 90
+// days of `history_days`, so the truth is known: for each account,
+// `true_no_order(account, t)` is P(no order in the next t days | its orders)
+// under the generating parameters.
+struct SimulatedBook {
+  CustomerData data;
+  absl::CivilDay as_of;
+  stats::BgNbdParams truth;
+  std::map<std::string, stats::RfmSummary> rfm;  // in days, at the as-of
+};
+
+SimulatedBook SimulateBgNbdBook(int n, int history_days, uint64_t seed) {
+  SimulatedBook book;
+  book.truth = {1.2, 45.0, 1.0, 3.0};
+  const absl::CivilDay start(2021, 1, 1);
+  book.as_of = start + history_days;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  std::gamma_distribution<double> rate(book.truth.r, 1.0 / book.truth.alpha);
+  std::gamma_distribution<double> beta_a(book.truth.a, 1.0), beta_b(book.truth.b, 1.0);
+  for (int i = 0; i < n; ++i) {
+    Account acc;
+    acc.id = absl::StrCat("sim-", i);
+    const double lambda = rate(rng);
+    const double ga = beta_a(rng), gb = beta_b(rng);
+    const double p = ga / (ga + gb);
+    std::vector<int64_t> days;
+    double t = 90.0 * uniform(rng);
+    const double first = std::floor(t);
+    days.push_back(static_cast<int64_t>(first));
+    while (true) {
+      t += -std::log(1.0 - uniform(rng)) / lambda;
+      if (t >= history_days + 1) break;
+      const int64_t d = static_cast<int64_t>(std::floor(t));
+      if (d != days.back()) days.push_back(d);
+      if (uniform(rng) < p) break;  // dropped out after this repeat order
+    }
+    for (size_t k = 0; k < days.size(); ++k) {
+      Order o;
+      o.id = absl::StrCat(acc.id, "-", k);
+      o.account_id = acc.id;
+      o.ordered_at = StartOfDay(start + days[k]) + absl::Hours(10);
+      o.amount = 100;
+      book.data.orders.push_back(o);
+    }
+    const double x = static_cast<double>(days.size() - 1);
+    const double T = static_cast<double>(history_days) + 1 - first;
+    book.rfm[acc.id] = stats::RfmSummary(x, x > 0 ? static_cast<double>(days.back()) - first + 0.5 : 0.0, T);
+    book.data.accounts.push_back(std::move(acc));
+  }
+  return book;
+}
+
+// Nine months of history and a 273-day horizon (CDNOW's shape): the labels
+// can only cover 136 days. The probabilities must still be those of no order
+// in 273 days: per calibration bin, their mean is close to the true
+// P(no order in 273 days), and clearly not the true P(no order in 136 days)
+// that the labels measured.
+TEST(ChurnModelTest, ShortHistoryIsCalibratedToTheHorizon) {
+  const SimulatedBook book = SimulateBgNbdBook(6000, 280, 23);
+  EngineConfig config;
+  config.contact.horizon_days = 273;
+  ScoreParams params;
+  params.as_of = EndOf(book.as_of);
+  const Portfolio p = AssessPortfolio(book.data, config, params);
+  ASSERT_EQ(p.cadence_model, "learned+bgnbd") << p.churn_model_summary;
+  ASSERT_THAT(p.churn_model_summary, ::testing::HasSubstr("label 'no order in 136 days'"));
+  struct Bin {
+    int n = 0;
+    double predicted = 0, true_horizon = 0, true_window = 0;
+  };
+  std::array<Bin, 10> bins;
+  double brier_vs_truth = 0;
+  int scored = 0;
+  for (const AccountAssessment& a : p.accounts) {
+    const stats::RfmSummary& rfm = book.rfm.at(a.account_id);
+    const double true_h = stats::BgNbdProbabilityNoPurchase(book.truth, rfm, 273);
+    const double true_w = stats::BgNbdProbabilityNoPurchase(book.truth, rfm, 136);
+    Bin& b = bins[std::min(9, static_cast<int>(a.churn_probability * 10))];
+    ++b.n;
+    b.predicted += a.churn_probability;
+    b.true_horizon += true_h;
+    b.true_window += true_w;
+    brier_vs_truth += (a.churn_probability - true_h) * (a.churn_probability - true_h);
+    ++scored;
+  }
+  ASSERT_GT(scored, 5000);
+  int checked = 0;
+  for (size_t k = 0; k < bins.size(); ++k) {
+    const Bin& b = bins[k];
+    if (b.n < 200) continue;
+    const double predicted = b.predicted / b.n, true_h = b.true_horizon / b.n, true_w = b.true_window / b.n;
+    std::cout << "bin " << k << ": n=" << b.n << " predicted " << predicted << " true P(no order in 273 d) " << true_h
+              << " in 136 d " << true_w << "\n";
+    EXPECT_NEAR(predicted, true_h, 0.04) << "bin " << k;
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+  // The window's probabilities would be a long way off in the middle: the
+  // test can tell calibrated-to-the-window from calibrated-to-the-horizon.
+  double largest_gap = 0;
+  for (const Bin& b : bins) {
+    if (b.n >= 200) largest_gap = std::max(largest_gap, (b.true_window - b.true_horizon) / b.n);
+  }
+  EXPECT_GT(largest_gap, 0.08);
+  std::cout << "RMS error against the true P(no order in 273 days): " << std::sqrt(brier_vs_truth / scored) << "\n";
+  EXPECT_LT(std::sqrt(brier_vs_truth / scored), 0.08);
 }
 
 std::string CdnowPath() {

@@ -198,6 +198,30 @@ TEST(Scorer, TiersByRevenueUnlessTheCrmSays) {
   EXPECT_EQ(p.Find("forced")->tier, Tier::kKey);
 }
 
+TEST(Scorer, PerTierThresholdChangesTheSignalForThatTierOnly) {
+  // Two accounts with the same rhythm (every 30 days) and the same 58 days of
+  // silence; only their tier differs.
+  CustomerBuilder b;
+  b.User("u1");
+  b.Account("key", "u1", Tier::kKey).Orders("key", "2025-01-01", "2025-09-30", 30, 500);
+  b.Account("tail", "u1", Tier::kTail).Orders("tail", "2025-01-01", "2025-09-30", 30, 500);
+  EngineConfig config;
+  config.churn_model.learn = false;
+  Portfolio defaults = Score(b.data(), "2025-11-25", config);
+  EXPECT_EQ(FindSignal(*defaults.Find("key"), kSignalStoppedOrdering), nullptr) << "58 days < 2 x 30";
+  EXPECT_EQ(FindSignal(*defaults.Find("tail"), kSignalStoppedOrdering), nullptr);
+  // Key accounts are flagged after 1.5 gaps; the long tail keeps the default 2.
+  config.signals.overdue_ratio.key = 1.5;
+  Portfolio tiered = Score(b.data(), "2025-11-25", config);
+  EXPECT_NE(FindSignal(*tiered.Find("key"), kSignalStoppedOrdering), nullptr);
+  EXPECT_EQ(FindSignal(*tiered.Find("tail"), kSignalStoppedOrdering), nullptr);
+  // And the other way round.
+  config.signals.overdue_ratio = PerTier<double>(2.0, 2.0, 1.5);
+  Portfolio tail_only = Score(b.data(), "2025-11-25", config);
+  EXPECT_EQ(FindSignal(*tail_only.Find("key"), kSignalStoppedOrdering), nullptr);
+  EXPECT_NE(FindSignal(*tail_only.Find("tail"), kSignalStoppedOrdering), nullptr);
+}
+
 TEST(Scorer, OverdueRegularProductsAreListed) {
   CustomerBuilder b;
   b.User("u1").Account("p", "u1");
