@@ -11,6 +11,7 @@
 #include <memory>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -258,6 +259,57 @@ absl::StatusOr<BackupFile> TakeBackupGeneration(const std::string& store_path, c
     }
   }
   return taken;
+}
+
+BackupSchedule::BackupSchedule(std::string store_path, BackupParams params, absl::Duration interval)
+    : store_path_(std::move(store_path)), params_(std::move(params)), interval_(interval) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+BackupSchedule::~BackupSchedule() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  thread_.join();
+}
+
+int BackupSchedule::taken() const {
+  absl::MutexLock lock(&mu_);
+  return taken_;
+}
+
+int BackupSchedule::failed() const {
+  absl::MutexLock lock(&mu_);
+  return failed_;
+}
+
+void BackupSchedule::Run() {
+  absl::Time due = absl::Now();
+  if (absl::StatusOr<std::vector<BackupFile>> existing = ListBackupGenerations(params_.dir);
+      existing.ok() && !existing->empty()) {
+    due = existing->front().taken_at + interval_;
+  }
+  LogInfo("store", "backups to ", params_.dir, " every ", absl::FormatDuration(interval_), ", keeping ",
+          params_.keep, "; next at ", absl::FormatTime(due, absl::UTCTimeZone()));
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithDeadline(absl::Condition(&stop_), due)) return;
+    }
+    const absl::Time now = absl::Now();
+    absl::StatusOr<BackupFile> taken = TakeBackupGeneration(store_path_, params_, now);
+    absl::MutexLock lock(&mu_);
+    if (taken.ok()) {
+      ++taken_;
+      due = now + interval_;
+    } else {
+      ++failed_;
+      const absl::Duration retry = std::min(interval_, absl::Minutes(10));
+      LogError("store", "backup failed (retrying in ", absl::FormatDuration(retry), "): ", taken.status().message());
+      due = now + retry;
+    }
+  }
 }
 
 }  // namespace pulse

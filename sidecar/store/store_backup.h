@@ -18,9 +18,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace pulse {
@@ -60,6 +63,35 @@ absl::StatusOr<std::vector<BackupFile>> ListBackupGenerations(const std::string&
 
 // "pulse-20261125T140000Z.db" for that instant (seconds, UTC).
 std::string BackupGenerationName(absl::Time t);
+
+// Takes a generation every `interval` on its own thread while it exists (for
+// `pulsed serve`). The first is due `interval` after the newest generation
+// in the folder, so a restart neither skips one nor takes one early; at once
+// when there is none. A failed backup is logged and retried after
+// min(interval, 10 minutes). Destruction waits for a running backup to end.
+class BackupSchedule {
+ public:
+  BackupSchedule(std::string store_path, BackupParams params, absl::Duration interval);
+  BackupSchedule(const BackupSchedule&) = delete;
+  BackupSchedule& operator=(const BackupSchedule&) = delete;
+  ~BackupSchedule();
+
+  // Backups taken and failed since the start (for tests and logs).
+  int taken() const;
+  int failed() const;
+
+ private:
+  void Run();
+
+  const std::string store_path_;
+  const BackupParams params_;
+  const absl::Duration interval_;
+  mutable absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  int taken_ ABSL_GUARDED_BY(mu_) = 0;
+  int failed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;  // last: starts after the fields it reads
+};
 
 }  // namespace pulse
 
