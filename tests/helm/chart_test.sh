@@ -113,7 +113,8 @@ if [ -n "$py" ]; then
 fi
 
 # ---- renderings ------------------------------------------------------------------------------------------
-checked_render default
+checked_render default -- --expect-config store.integrity_check=quick --expect-config store.backup.dir=/var/lib/pulse/backups \
+  --expect-config store.backup.interval=24h --expect-config store.backup.keep=3
 checked_render csv -f "$here/values-csv.yaml" --set crm.existingSecret=crm-credentials \
   --set crm.existingSecretKey=api-token -- \
   --expect-secret crm-credentials --secret-token "$token" \
