@@ -134,7 +134,7 @@ checked_render tls-auth --set tls.existingSecret=pulse-tls --set tls.requireClie
   --set tls.reloadInterval=30s --set auth.existingSecret=pulse-tokens --set auth.existingSecretKey=tokens -- \
   --expect-tls pulse-tls --expect-mtls --expect-auth pulse-tokens --expect-config tls.reload_interval=30s \
   --expect-config auth.allow_insecure=false
-checked_render tls-only --set tls.existingSecret=pulse-tls -- --expect-tls pulse-tls
+checked_render tls-only --set tls.existingSecret=pulse-tls --set backup.enabled=false -- --expect-tls pulse-tls
 
 # The real parser has the last word: pulsed runs a dry-run sweep with each rendered pulse.yaml, verbatim
 # but for store.path and adapter.csv.dir, which point at a small demo CRM in the scratch folder.
