@@ -82,12 +82,42 @@ absl::StatusOr<std::unique_ptr<CrmAdapter>> MakeAdapter(const AdapterConfig& con
   return absl::InvalidArgumentError(absl::StrCat("adapter.type: unknown adapter '", config.type, "'"));
 }
 
+absl::Status WithRestoreAdvice(const absl::Status& status, const PulseConfig& config) {
+  if (status.code() != absl::StatusCode::kDataLoss) return status;
+  const std::string& path = config.store_path;
+  std::string advice = absl::StrCat(
+      status.message(), "\nPulse will not run on a damaged store. To recover: stop pulsed, move ", path,
+      " (and ", path, "-wal, ", path, "-shm if present) aside");
+  if (!config.store_backup.enabled()) {
+    absl::StrAppend(&advice, ", and restore a copy of it from your own backups (store.backup is not configured: "
+                             "configure it so Pulse keeps its own); or start with an empty store, which syncs the "
+                             "CRM again but loses Pulse's task history. See docs/RELIABILITY.md, \"Restore\".");
+    return absl::DataLossError(advice);
+  }
+  absl::StatusOr<std::vector<BackupFile>> backups = ListBackupGenerations(config.store_backup.dir);
+  if (!backups.ok() || backups->empty()) {
+    absl::StrAppend(&advice, "; no backup was found in ", config.store_backup.dir,
+                    ", so restore one from your own copies. See docs/RELIABILITY.md, \"Restore\".");
+    return absl::DataLossError(advice);
+  }
+  absl::StrAppend(&advice, ", then restore the newest backup (", backups->size(), " in ", config.store_backup.dir,
+                  ", newest taken ", absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", backups->front().taken_at,
+                                                      absl::UTCTimeZone()),
+                  "):\n  cp ", backups->front().path, " ", path,
+                  "\nand start pulsed again. See docs/RELIABILITY.md, \"Restore\".");
+  return absl::DataLossError(advice);
+}
+
 absl::StatusOr<PulseApp> OpenPulseApp(const PulseConfig& config) {
   PulseApp app;
   StoreOptions store_options;
   store_options.path = config.store_path;
+  if (!ParseIntegrityCheck(config.store_integrity_check, &store_options.integrity_check)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store.integrity_check: unknown value '", config.store_integrity_check, "'"));
+  }
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(store_options);
-  if (!store.ok()) return store.status();
+  if (!store.ok()) return WithRestoreAdvice(store.status(), config);
   app.store = std::move(*store);
   absl::StatusOr<std::unique_ptr<CrmAdapter>> adapter = MakeAdapter(config.adapter);
   if (!adapter.ok()) return adapter.status();

@@ -9,6 +9,7 @@
 #include "adapters/crm_adapter.h"
 #include "sidecar/config/config.h"
 #include "sidecar/store/store.h"
+#include "sidecar/store/store_backup.h"
 #include "sidecar/sweep/sweeper.h"
 
 namespace pulse {
@@ -22,7 +23,13 @@ struct PulseApp {
   std::unique_ptr<Store> store;
   std::unique_ptr<Sweeper> sweeper;
 };
+// DataLoss (a damaged store) carries what to do: where the newest backup is
+// and the command that restores it.
 absl::StatusOr<PulseApp> OpenPulseApp(const PulseConfig& config);
+
+// `status` unchanged unless it is DataLoss; then its message followed by how
+// to recover the store of `config` (docs/RELIABILITY.md, "Restore").
+absl::Status WithRestoreAdvice(const absl::Status& status, const PulseConfig& config);
 
 // Reads every record the adapter has, without a store (for batch scoring).
 // Rejected records are appended to `rejected` when it is not null.

@@ -23,7 +23,8 @@ const char kHandoffUsage[] = R"(  handoff list [--all]                        de
   handoff discard PLAN_ID                      drop a plan that was not applied
   handoff apply PLAN_ID [--dry-run]            change the owners in the CRM and write the intro tasks
   handoff revert PLAN_ID                       give an applied plan's accounts back
-  (handoff commands take --by NAME for the audit log; default $PULSE_USER or $USER)
+  (handoff commands take --by NAME for the audit log, default $PULSE_USER or $USER; a server with
+   auth records the name of your token instead)
 )";
 
 namespace {

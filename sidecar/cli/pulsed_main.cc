@@ -4,6 +4,7 @@
 //   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
 //   pulsed demo  --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force]
 //   pulsed score --data DIR --as-of YYYY-MM-DD [--horizon-days N] [--config FILE]
+//   pulsed backup --config FILE [--to FILE]
 //
 // Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration.
 #include <csignal>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -39,6 +41,7 @@
 #include "sidecar/server/auth.h"
 #include "sidecar/server/pulse_server.h"
 #include "sidecar/server/retention_service.h"
+#include "sidecar/store/store_backup.h"
 
 namespace pulse {
 namespace {
@@ -62,6 +65,9 @@ Usage:
       Compare Pulse's churn ranking with the baselines on what happened after the as-of.
   pulsed fit --model bgnbd|paretonbd --summary FILE
       Fit a cadence model to an RFM summary CSV (ID,frequency,recency,T); one JSON object.
+  pulsed backup --config FILE [--to FILE]
+      Take an online backup of the store now (also while pulsed serve runs): a new generation in
+      store.backup.dir (pruned to store.backup.keep), or a copy at FILE. See docs/RELIABILITY.md.
   pulsed templates [--config FILE]
       Print the task texts (English and Finnish) in contact.templates_file's format: the defaults, or
       with --config those the config's templates file gives. Copy, edit, and point the config at it.
@@ -136,6 +142,13 @@ int Serve(const std::vector<std::string>& argv) {
   absl::StatusOr<PulseApp> app = OpenPulseApp(*config);
   if (!app.ok()) return Fail(app.status());
   app->sweeper->SetMetrics(&metrics);
+  std::unique_ptr<BackupSchedule> backups;
+  if (config->store_backup.enabled()) {
+    BackupParams backup_params;
+    backup_params.dir = config->store_backup.dir;
+    backup_params.keep = config->store_backup.keep;
+    backups = std::make_unique<BackupSchedule>(config->store_path, backup_params, config->store_backup.interval);
+  }
   ServerParams params;
   params.listen = config->listen;
   params.tls = config->tls;
@@ -192,6 +205,7 @@ int Serve(const std::vector<std::string>& argv) {
   server->reset();
   if (http != nullptr) http->Stop();
   http.reset();
+  backups.reset();  // waits for a backup in progress
   app->sweeper.reset();
   app->store.reset();
   LogInfo("pulsed", "bye");
@@ -352,6 +366,27 @@ int Score(const std::vector<std::string>& argv) {
   return 0;
 }
 
+int Backup(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {"config", "to"}, {});
+  if (!args.ok()) return Usage(std::string(args.status().message()));
+  if (!args->positional().empty()) return Usage("unexpected argument '" + args->positional()[0] + "'");
+  absl::StatusOr<PulseConfig> config = LoadConfigArg(*args);
+  if (!config.ok()) return Usage(std::string(config.status().message()));
+  absl::StatusOr<BackupFile> file;
+  if (auto to = args->Get("to")) {
+    file = BackupStoreFile(config->store_path, *to);
+  } else if (config->store_backup.enabled()) {
+    BackupParams params;
+    params.dir = config->store_backup.dir;
+    params.keep = config->store_backup.keep;
+    file = TakeBackupGeneration(config->store_path, params, absl::Now());
+  } else {
+    return Usage("--to FILE is required: the config has no store.backup.dir");
+  }
+  if (!file.ok()) return Fail(file.status());
+  std::cout << "Backed up " << config->store_path << " to " << file->path << " (" << file->bytes << " bytes)\n";
+  return 0;
+}
 
 int Templates(const std::vector<std::string>& argv) {
   absl::StatusOr<Args> args = Args::Parse(argv, {"config"}, {});
@@ -385,6 +420,7 @@ int main(int argc, char** argv) {
   if (command == "backtest") return pulse::RunBacktestCommand(args);
   if (command == "fit") return pulse::RunFitCommand(args);
   if (command == "templates") return pulse::Templates(args);
+  if (command == "backup") return pulse::Backup(args);
   if (command == "version" || command == "--version") {
     std::cout << "pulsed 0.1.0\n";
     return 0;

@@ -334,9 +334,30 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (c.log_format != "text" && c.log_format != "json") r.Fail("log_format", "must be text or json");
 
   if (const YAML::Node store = root["store"]) {
-    if (r.ExpectMap(store, "store", {"path"})) r.String(store, "store", "path", &c.store_path);
+    if (r.ExpectMap(store, "store", {"path", "integrity_check", "backup"})) {
+      r.String(store, "store", "path", &c.store_path);
+      r.String(store, "store", "integrity_check", &c.store_integrity_check);
+      if (c.store_integrity_check != "quick" && c.store_integrity_check != "full" &&
+          c.store_integrity_check != "off") {
+        r.Fail("store.integrity_check",
+               absl::StrCat("must be quick, full or off, got '", c.store_integrity_check, "'"));
+      }
+      if (const YAML::Node backup = store["backup"];
+          backup && r.ExpectMap(backup, "store.backup", {"dir", "interval", "keep"})) {
+        StoreBackupConfig& b = c.store_backup;
+        r.String(backup, "store.backup", "dir", &b.dir);
+        r.Duration(backup, "store.backup", "interval", &b.interval, absl::Minutes(1));
+        r.Int(backup, "store.backup", "keep", &b.keep, 1, 1000);
+        if (b.dir.empty() && r.ok()) {
+          r.Fail("store.backup.dir", "is required with store.backup: the folder the backup generations go to");
+        }
+      }
+    }
   }
   if (c.store_path.empty() && r.ok()) r.Fail("store.path", "is required (the SQLite file Pulse keeps its state in)");
+  if (c.store_path == ":memory:" && c.store_backup.enabled() && r.ok()) {
+    r.Fail("store.backup", "needs a store file: store.path is \":memory:\"");
+  }
 
   if (const YAML::Node adapter = root["adapter"];
       adapter && r.ExpectMap(adapter, "adapter", {"type", "csv", "suitecrm", "odoo", "credentials_file", "credentials_env"})) {
@@ -577,6 +598,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   }
   if (!r.ok()) return r.error();
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
+  c.store_backup.dir = Resolve(base_dir, c.store_backup.dir);
   c.adapter.csv.dir = Resolve(base_dir, c.adapter.csv.dir);
   c.adapter.credentials_file = Resolve(base_dir, c.adapter.credentials_file);
   if (ContactPolicy& contact = c.engine.contact; !contact.templates_file.empty()) {
@@ -669,8 +691,16 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "http_listen" << YAML::Value << c.http_listen;
   out << YAML::Key << "log_level" << YAML::Value << c.log_level;
   out << YAML::Key << "log_format" << YAML::Value << c.log_format;
-  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
-      << YAML::EndMap;
+  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path;
+  out << YAML::Key << "integrity_check" << YAML::Value << c.store_integrity_check;
+  if (c.store_backup.enabled()) {
+    out << YAML::Key << "backup" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "dir" << YAML::Value << c.store_backup.dir;
+    out << YAML::Key << "interval" << YAML::Value << absl::FormatDuration(c.store_backup.interval);
+    out << YAML::Key << "keep" << YAML::Value << c.store_backup.keep;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
   out << YAML::Key << "adapter" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "type" << YAML::Value << c.adapter.type;
   out << YAML::Key << "csv" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.adapter.csv.dir

@@ -103,6 +103,14 @@ struct LimitsConfig {
   absl::Duration default_deadline = absl::Hours(1);
 };
 
+// store.backup: scheduled online backups (docs/RELIABILITY.md).
+struct StoreBackupConfig {
+  std::string dir;  // absolute after loading; empty = no scheduled backups
+  absl::Duration interval = absl::Hours(24);
+  int keep = 7;  // generations kept
+  bool enabled() const { return !dir.empty(); }
+};
+
 struct PulseConfig {
   std::string listen = "127.0.0.1:50051";
   std::string log_level = "info";
@@ -110,6 +118,8 @@ struct PulseConfig {
   // HOST:PORT of the HTTP endpoint (/metrics, /healthz); empty disables it.
   std::string http_listen = "127.0.0.1:9090";
   std::string store_path;  // absolute after loading
+  std::string store_integrity_check = "quick";  // store.integrity_check: quick | full | off
+  StoreBackupConfig store_backup;
   AdapterConfig adapter;
   SweepConfig sweep;
   TlsConfig tls;

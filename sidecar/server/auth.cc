@@ -15,6 +15,15 @@ namespace {
 
 constexpr char kLog[] = "auth";
 constexpr size_t kMinTokenLength = 16;
+constexpr size_t kMaxNameLength = 64;
+
+bool IsTokenName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (char ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && !absl::StrContains("._@+-", ch)) return false;
+  }
+  return true;
+}
 
 // The one table of who may call what. Every RPC of every Pulse service must
 // be listed: a method missing here is refused to everyone (PERMISSION_DENIED).
@@ -113,10 +122,16 @@ absl::StatusOr<std::vector<TokenEntry>> ParseTokens(absl::string_view text, absl
     if (!role.has_value()) {
       // The first word may itself be a token pasted without a role: never echo it.
       return absl::InvalidArgumentError(
-          absl::StrCat(where, "must be '<role> <token>' with the role viewer, operator or admin first"));
+          absl::StrCat(where, "must be '<role> <token> [<name>]' with the role viewer, operator or admin first"));
     }
-    if (words.size() != 2) {
-      return absl::InvalidArgumentError(absl::StrCat(where, "must be '<role> <token>': one token, no spaces in it"));
+    if (words.size() != 2 && words.size() != 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "must be '<role> <token> [<name>]': one token, no spaces in it or in the name"));
+    }
+    // The third word is not echoed either: it may be a second token pasted in.
+    if (words.size() == 3 && !IsTokenName(words[2])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, "the name (third word) must be 1 to ", kMaxNameLength, " letters, digits or . _ @ + -"));
     }
     if (words[1].size() < kMinTokenLength) {
       return absl::InvalidArgumentError(absl::StrCat(where, "the token is shorter than ", kMinTokenLength,
@@ -130,6 +145,7 @@ absl::StatusOr<std::vector<TokenEntry>> ParseTokens(absl::string_view text, absl
     TokenEntry entry;
     entry.role = *role;
     entry.token = std::string(words[1]);
+    entry.name = words.size() == 3 ? std::string(words[2]) : absl::StrCat(RoleName(*role), "-token-line-", line_no);
     entry.line = line_no;
     out.push_back(std::move(entry));
   }
@@ -193,30 +209,37 @@ void TokenAuthorizer::ReloadIfChanged() {
   LogInfo(kLog, "reloaded ", path_, ": ", n, " token(s)");
 }
 
-Role TokenAuthorizer::RoleOf(absl::string_view authorization) {
+Role TokenAuthorizer::RoleOf(absl::string_view authorization, std::string* name) {
+  name->clear();
   const absl::string_view token = BearerToken(authorization);
   if (token.empty()) return Role::kNone;
   absl::MutexLock lock(&mu_);
   Role found = Role::kNone;
   for (const TokenEntry& e : tokens_) {
     // No early exit: every token is compared.
-    if (ConstantTimeEquals(token, e.token)) found = e.role;
+    if (ConstantTimeEquals(token, e.token)) {
+      found = e.role;
+      *name = e.name;
+    }
   }
   return found;
 }
 
 absl::Status TokenAuthorizer::Authorize(absl::string_view method, absl::string_view authorization,
-                                        absl::string_view peer, Role* role) {
+                                        absl::string_view peer, Role* role, std::string* identity) {
   *role = Role::kNone;
+  if (identity != nullptr) identity->clear();
   const std::optional<Role> required = MinimumRole(method);
   if (required.has_value() && *required == Role::kNone) return absl::OkStatus();
-  return AuthorizeRole(required.value_or(Role::kNone), method, authorization, peer, role);
+  return AuthorizeRole(required.value_or(Role::kNone), method, authorization, peer, role, identity);
 }
 
 absl::Status TokenAuthorizer::AuthorizeRole(Role required, absl::string_view what, absl::string_view authorization,
-                                            absl::string_view peer, Role* role) {
+                                            absl::string_view peer, Role* role, std::string* identity) {
   ReloadIfChanged();
-  *role = RoleOf(authorization);
+  std::string name;
+  *role = RoleOf(authorization, &name);
+  if (identity != nullptr) *identity = name;
   if (*role == Role::kNone) {
     const bool missing = BearerToken(authorization).empty();
     LogWarning(kLog, "unauthenticated: ", what, " from ", peer, ": ",
@@ -233,12 +256,12 @@ absl::Status TokenAuthorizer::AuthorizeRole(Role required, absl::string_view wha
         absl::StrCat(what, " is not open to any role (it is not in Pulse's access table)"));
   }
   if (*role < required) {
-    LogWarning(kLog, "permission denied: ", what, " from ", peer, ": role ", RoleName(*role), ", needs ",
-               RoleName(required));
+    LogWarning(kLog, "permission denied: ", what, " from ", peer, " (token of ", name, "): role ",
+               RoleName(*role), ", needs ", RoleName(required));
     return absl::PermissionDeniedError(absl::StrCat(what, " needs the ", RoleName(required), " role; this token has ",
                                                     RoleName(*role)));
   }
-  LogDebug(kLog, "allowed: ", what, " from ", peer, " (role ", RoleName(*role), ")");
+  LogDebug(kLog, "allowed: ", what, " from ", peer, " (", name, ", role ", RoleName(*role), ")");
   return absl::OkStatus();
 }
 

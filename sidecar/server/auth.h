@@ -34,17 +34,26 @@ std::optional<Role> ParseRole(absl::string_view name);
 // everyone (health, reflection), nullopt for a method not in the table.
 std::optional<Role> MinimumRole(absl::string_view method);
 
+// The gRPC auth-context property holding the authenticated caller's name
+// (TokenEntry::name); absent when the server runs without auth.
+inline constexpr char kCallerIdentityProperty[] = "pulse_identity";
+
 // One line of the tokens file.
 struct TokenEntry {
   Role role = Role::kNone;
   std::string token;
+  // Who holds the token: recorded as requested_by in audit logs (handoffs).
+  // "<role>-token-line-<N>" when the line names nobody.
+  std::string name;
   int line = 0;
 };
 
-// Parses the tokens file: one "<role> <token>" per line; blank lines and lines
-// starting with '#' are skipped. InvalidArgument "<path>:<line>: ..." for an
-// unknown role, a missing token, a token shorter than 16 characters or a
-// token listed twice. The message never contains a token.
+// Parses the tokens file: one "<role> <token> [<name>]" per line; blank lines
+// and lines starting with '#' are skipped. The name (1 to 64 letters, digits
+// and . _ @ + -) says who holds the token; several tokens may share a name
+// (rotation). InvalidArgument "<path>:<line>: ..." for an unknown role, a
+// missing token, a token shorter than 16 characters, a token listed twice or
+// a malformed name. The message never contains a token.
 absl::StatusOr<std::vector<TokenEntry>> ParseTokens(absl::string_view text, absl::string_view path);
 
 // Checks callers' tokens against the tokens file, re-reading the file when it
@@ -64,25 +73,28 @@ class TokenAuthorizer {
 
   // Decides a call of `method` whose "authorization" header is
   // `authorization` (empty when absent); `peer` only names the caller in the
-  // log. OK (and the caller's role in *role, kNone for open methods);
+  // log. OK (and the caller's role in *role, kNone for open methods, and
+  // when `identity` is not null the token's name in *identity, empty for
+  // open methods);
   // Unauthenticated when the token is missing or unknown; PermissionDenied
   // when the method is not in the table or needs a higher role. Denials are
   // logged with the method, the peer and the role, never the token.
   absl::Status Authorize(absl::string_view method, absl::string_view authorization, absl::string_view peer,
-                         Role* role);
+                         Role* role, std::string* identity = nullptr);
 
   // The same for something outside gRPC (the HTTP /coverage page) that needs
   // `required`; `what` names it in messages.
   absl::Status AuthorizeRole(Role required, absl::string_view what, absl::string_view authorization,
-                             absl::string_view peer, Role* role);
+                             absl::string_view peer, Role* role, std::string* identity = nullptr);
 
  private:
   explicit TokenAuthorizer(std::string path) : path_(std::move(path)) {}
   absl::Status ReadFile();
   void ReloadIfChanged();
   // The role of the token in `authorization`, kNone when there is none or it
-  // is unknown. Compares against every token in constant time.
-  Role RoleOf(absl::string_view authorization);
+  // is unknown, and its name in *name. Compares against every token in
+  // constant time.
+  Role RoleOf(absl::string_view authorization, std::string* name);
 
   const std::string path_;
   absl::Mutex mu_;

@@ -2,7 +2,10 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "grpc/support/time.h"
@@ -13,6 +16,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "sidecar/common/logging.h"
 #include "sidecar/common/time_util.h"
+#include "sidecar/server/auth.h"
 
 namespace pulse {
 namespace {
@@ -558,15 +562,35 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::GetCoverageReport(grpc::Callback
   return Respond(context, DoGetCoverageReport(*request, response));
 }
 
+namespace {
 // Apply and revert write to the CRM; the callback API wants handlers that
 // never block on it, so these two run on a thread of their own.
-namespace {
 template <typename Request, typename Fn>
-grpc::ServerUnaryReactor* RespondOffThread(grpc::CallbackServerContext* context, const Request* request,
+grpc::ServerUnaryReactor* RespondOffThread(grpc::CallbackServerContext* context, Request request,
                                            pulse::v1::HandoffPlan* response, Fn fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::thread([reactor, request, response, fn] { reactor->Finish(ToGrpcStatus(fn(*request, response))); }).detach();
+  std::thread([reactor, request = std::move(request), response, fn] {
+    reactor->Finish(ToGrpcStatus(fn(request, response)));
+  }).detach();
   return reactor;
+}
+
+// The authenticated caller's name from the tokens file; empty without auth.
+std::string CallerIdentity(const grpc::CallbackServerContext* context) {
+  const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr) return "";
+  const std::vector<grpc::string_ref> values = auth->FindPropertyValues(kCallerIdentityProperty);
+  return values.empty() ? "" : std::string(values.front().data(), values.front().size());
+}
+
+// The request with requested_by set to the authenticated caller, whatever
+// the client sent: with auth on, the audit log names the token's holder.
+// Without auth nobody is authenticated and the client's name is kept.
+template <typename Request>
+Request WithCaller(const grpc::CallbackServerContext* context, const Request& request) {
+  Request copy = request;
+  if (std::string identity = CallerIdentity(context); !identity.empty()) copy.set_requested_by(identity);
+  return copy;
 }
 }  // namespace
 
@@ -579,7 +603,7 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::ListHandoffs(grpc::CallbackServe
 grpc::ServerUnaryReactor* RetentionServiceImpl::PlanHandoff(grpc::CallbackServerContext* context,
                                                             const pulse::v1::PlanHandoffRequest* request,
                                                             pulse::v1::HandoffPlan* response) {
-  return Respond(context, handoffs_.Plan(*request, response));
+  return Respond(context, handoffs_.Plan(WithCaller(context, *request), response));
 }
 
 grpc::ServerUnaryReactor* RetentionServiceImpl::GetHandoffPlan(grpc::CallbackServerContext* context,
@@ -591,20 +615,20 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::GetHandoffPlan(grpc::CallbackSer
 grpc::ServerUnaryReactor* RetentionServiceImpl::MoveHandoffAccount(grpc::CallbackServerContext* context,
                                                                    const pulse::v1::MoveHandoffAccountRequest* request,
                                                                    pulse::v1::HandoffPlan* response) {
-  return Respond(context, handoffs_.Move(*request, response));
+  return Respond(context, handoffs_.Move(WithCaller(context, *request), response));
 }
 
 grpc::ServerUnaryReactor* RetentionServiceImpl::DiscardHandoffPlan(grpc::CallbackServerContext* context,
                                                                    const pulse::v1::DiscardHandoffPlanRequest* request,
                                                                    pulse::v1::HandoffPlan* response) {
-  return Respond(context, handoffs_.Discard(*request, response));
+  return Respond(context, handoffs_.Discard(WithCaller(context, *request), response));
 }
 
 grpc::ServerUnaryReactor* RetentionServiceImpl::ApplyHandoff(grpc::CallbackServerContext* context,
                                                              const pulse::v1::ApplyHandoffRequest* request,
                                                              pulse::v1::HandoffPlan* response) {
   HandoffWorkflow* handoffs = &handoffs_;
-  return RespondOffThread(context, request, response,
+  return RespondOffThread(context, WithCaller(context, *request), response,
                           [handoffs](const pulse::v1::ApplyHandoffRequest& r, pulse::v1::HandoffPlan* out) {
                             return handoffs->Apply(r, out);
                           });
@@ -614,7 +638,7 @@ grpc::ServerUnaryReactor* RetentionServiceImpl::RevertHandoff(grpc::CallbackServ
                                                               const pulse::v1::RevertHandoffRequest* request,
                                                               pulse::v1::HandoffPlan* response) {
   HandoffWorkflow* handoffs = &handoffs_;
-  return RespondOffThread(context, request, response,
+  return RespondOffThread(context, WithCaller(context, *request), response,
                           [handoffs](const pulse::v1::RevertHandoffRequest& r, pulse::v1::HandoffPlan* out) {
                             return handoffs->Revert(r, out);
                           });

@@ -69,7 +69,8 @@ void ProcessAuthMetadata(void* state, grpc_auth_context* context, const grpc_met
     }
   }
   Role role = Role::kNone;
-  const absl::Status status = authorizer->Authorize(method, authorization, PeerName(context), &role);
+  std::string identity;
+  const absl::Status status = authorizer->Authorize(method, authorization, PeerName(context), &role, &identity);
   if (!status.ok()) {
     const std::string message(status.message());
     done(user_data, nullptr, 0, nullptr, 0, static_cast<grpc_status_code>(status.code()), message.c_str());
@@ -77,6 +78,8 @@ void ProcessAuthMetadata(void* state, grpc_auth_context* context, const grpc_met
   }
   if (role != Role::kNone) {
     grpc_auth_context_add_cstring_property(context, "pulse_role", std::string(RoleName(role)).c_str());
+    // Who the token belongs to: handlers record it as requested_by.
+    grpc_auth_context_add_cstring_property(context, kCallerIdentityProperty, identity.c_str());
   }
   // The token is consumed here: no handler ever sees it.
   done(user_data, authorization_md, authorization_md == nullptr ? 0 : 1, nullptr, 0, GRPC_STATUS_OK, nullptr);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "sidecar/common/logging.h"
 #include "sidecar/store/sqlite_connection.h"
 
@@ -1746,6 +1747,38 @@ absl::Status RefuseNewer(const SqliteConnection& db, int64_t file_version, size_
       "); run a newer Pulse, or point it at another store file"));
 }
 
+// Runs PRAGMA quick_check or integrity_check. SQLite reports problems as rows
+// ("ok" when there are none), or fails outright when it cannot even walk the
+// file; both are DataLoss naming the file and the first findings.
+absl::Status CheckIntegrity(SqliteConnection& db, IntegrityCheck check) {
+  if (check == IntegrityCheck::kOff || db.in_memory()) return absl::OkStatus();
+  const bool quick = check == IntegrityCheck::kQuick;
+  const char* pragma = quick ? "quick_check" : "integrity_check";
+  // At most 5 findings: enough to name the damage without flooding the log.
+  const std::string sql = absl::StrCat("PRAGMA ", pragma, "(5)");
+  const absl::Time t0 = absl::Now();
+  std::vector<std::string> findings;
+  {
+    PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q, db.Prepare("check integrity", sql));
+    while (true) {
+      absl::StatusOr<bool> row = q.Step();
+      if (!row.ok()) {
+        if (row.status().code() != absl::StatusCode::kDataLoss) return row.status();  // busy, I/O
+        return absl::DataLossError(absl::StrCat("store ", db.path(), ": failed its integrity check (", pragma,
+                                                "): ", row.status().message()));
+      }
+      if (!*row) break;
+      findings.push_back(q.Text(0));
+    }
+  }
+  if (findings.size() == 1 && findings[0] == "ok") {
+    LogDebug("store", db.path(), ": ", pragma, " ok in ", absl::FormatDuration(absl::Now() - t0));
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrCat("store ", db.path(), ": failed its integrity check (", pragma, "): ",
+                                          absl::StrJoin(findings, "; ")));
+}
+
 // Applies the migrations the file lacks, all in one transaction: a failure
 // leaves the file as it was.
 absl::Status Migrate(SqliteConnection& db, absl::Span<const StoreMigration> migrations) {
@@ -1787,6 +1820,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& optio
   if (version > static_cast<int64_t>(migrations.size())) {
     return RefuseNewer(*db, version, migrations.size());
   }
+  // Before anything is written: a corrupt file is left as it was found.
+  PULSE_STORE_RETURN_IF_ERROR(CheckIntegrity(*db, options.integrity_check));
 
   bool wal = false;
   if (!db->in_memory()) {

@@ -13,6 +13,25 @@ const char* DeliveryStatusName(DeliveryStatus s) {
   return "pending";
 }
 
+bool ParseIntegrityCheck(const std::string& text, IntegrityCheck* out) {
+  for (IntegrityCheck check : {IntegrityCheck::kOff, IntegrityCheck::kQuick, IntegrityCheck::kFull}) {
+    if (text == IntegrityCheckName(check)) {
+      *out = check;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* IntegrityCheckName(IntegrityCheck check) {
+  switch (check) {
+    case IntegrityCheck::kOff: return "off";
+    case IntegrityCheck::kQuick: return "quick";
+    case IntegrityCheck::kFull: return "full";
+  }
+  return "quick";
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   return OpenSqliteStore(options, StoreMigrations());
 }

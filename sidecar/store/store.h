@@ -26,9 +26,20 @@
 
 namespace pulse {
 
+// How thoroughly Open() checks the file before using it (docs/RELIABILITY.md).
+enum class IntegrityCheck {
+  kOff = 0,    // no check
+  kQuick = 1,  // PRAGMA quick_check: every page and b-tree, O(file size)
+  kFull = 2,   // PRAGMA integrity_check: also that every index matches its table
+};
+// "off", "quick", "full"; false for anything else.
+bool ParseIntegrityCheck(const std::string& text, IntegrityCheck* out);
+const char* IntegrityCheckName(IntegrityCheck check);
+
 struct StoreOptions {
   // A file path, or ":memory:" for a private in-memory store (tests).
   std::string path;
+  IntegrityCheck integrity_check = IntegrityCheck::kQuick;
 };
 
 enum class DeliveryStatus {
@@ -147,10 +158,12 @@ struct SweepRecord {
 
 class Store {
  public:
-  // Opens or creates the store and migrates its schema to the current
+  // Opens or creates the store, checks its integrity as
+  // options.integrity_check says, and migrates its schema to the current
   // version. FailedPrecondition when the file's schema is newer than this
   // build knows, or the file is another application's SQLite database;
-  // DataLoss when it is not a database at all, or corrupt; Internal/
+  // DataLoss when it is not a database at all, or corrupt (the integrity
+  // check's first finding is in the message; nothing was written); Internal/
   // Unavailable on I/O errors (message names the path).
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 

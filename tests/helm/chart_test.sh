@@ -113,7 +113,8 @@ if [ -n "$py" ]; then
 fi
 
 # ---- renderings ------------------------------------------------------------------------------------------
-checked_render default
+checked_render default -- --expect-config store.integrity_check=quick --expect-config store.backup.dir=/var/lib/pulse/backups \
+  --expect-config store.backup.interval=24h --expect-config store.backup.keep=3
 checked_render csv -f "$here/values-csv.yaml" --set crm.existingSecret=crm-credentials \
   --set crm.existingSecretKey=api-token -- \
   --expect-secret crm-credentials --secret-token "$token" \
@@ -134,7 +135,7 @@ checked_render tls-auth --set tls.existingSecret=pulse-tls --set tls.requireClie
   --set tls.reloadInterval=30s --set auth.existingSecret=pulse-tokens --set auth.existingSecretKey=tokens -- \
   --expect-tls pulse-tls --expect-mtls --expect-auth pulse-tokens --expect-config tls.reload_interval=30s \
   --expect-config auth.allow_insecure=false
-checked_render tls-only --set tls.existingSecret=pulse-tls -- --expect-tls pulse-tls
+checked_render tls-only --set tls.existingSecret=pulse-tls --set backup.enabled=false -- --expect-tls pulse-tls
 
 # The real parser has the last word: pulsed runs a dry-run sweep with each rendered pulse.yaml, verbatim
 # but for store.path and adapter.csv.dir, which point at a small demo CRM in the scratch folder.

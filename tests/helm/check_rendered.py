@@ -22,7 +22,7 @@ CONFIG_KEYS = {
     "http_listen": None,
     "log_level": None,
     "log_format": None,
-    "store": {"path": None},
+    "store": {"path": None, "integrity_check": None, "backup": {"dir": None, "interval": None, "keep": None}},
     "adapter": {"type": None, "csv": {"dir": None}, "credentials_file": None, "credentials_env": None},
     "tls": {"cert_file": None, "key_file": None, "client_ca_file": None, "require_client_cert": None,
             "reload_interval": None},
@@ -45,7 +45,8 @@ LIST_KEYS = {"contact.pool_users", "contact.key_account_users"}
 TIERED_KEYS = {f"signals.{k}" for k in CONFIG_KEYS["signals"] if k != "min_orders_for_cadence"}
 TIERS = {"key", "mid", "tail"}
 # Keys config.cc accepts but does not require: the chart renders them only in some cases.
-OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env", "tls", "tls.client_ca_file", "auth"}
+OPTIONAL_KEYS = {"adapter.credentials_file", "adapter.credentials_env", "tls", "tls.client_ca_file", "auth",
+                 "store.backup"}
 
 STANDARD_LABELS = ["helm.sh/chart", "app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]

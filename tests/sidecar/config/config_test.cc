@@ -120,6 +120,45 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_THAT(ParseConfig("", "/x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));
 }
 
+TEST(Config, StoreIntegrityCheckAndBackupKeys) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig defaults, ParseConfig(kMinimal, "/etc/pulse"));
+  EXPECT_EQ(defaults.store_integrity_check, "quick");
+  EXPECT_FALSE(defaults.store_backup.enabled());
+
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig c, ParseConfig(R"(
+store:
+  path: state/pulse.db
+  integrity_check: full
+  backup:
+    dir: state/backups
+    interval: 6h
+    keep: 3
+adapter: {type: csv, csv: {dir: data}}
+)", "/etc/pulse"));
+  EXPECT_EQ(c.store_integrity_check, "full");
+  EXPECT_EQ(c.store_backup.dir, "/etc/pulse/state/backups");
+  EXPECT_EQ(c.store_backup.interval, absl::Hours(6));
+  EXPECT_EQ(c.store_backup.keep, 3);
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/elsewhere"));
+  EXPECT_EQ(back.store_integrity_check, "full");
+  EXPECT_EQ(back.store_backup.dir, "/etc/pulse/state/backups");
+  EXPECT_EQ(back.store_backup.interval, absl::Hours(6));
+  EXPECT_EQ(back.store_backup.keep, 3);
+
+  EXPECT_THAT(ParseConfig("store: {path: p, integrity_check: fast}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.integrity_check: must be quick, full or off")));
+  EXPECT_THAT(ParseConfig("store: {path: p, backup: {interval: 1h}}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.backup.dir: is required")));
+  EXPECT_THAT(ParseConfig("store: {path: p, backup: {dir: b, interval: 10s}}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.backup.interval: must be at least")));
+  EXPECT_THAT(ParseConfig("store: {path: p, backup: {dir: b, keep: 0}}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.backup.keep")));
+  EXPECT_THAT(ParseConfig("store: {path: p, backup: {dir: b, every: 1h}}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.backup.every: unknown key")));
+  EXPECT_THAT(ParseConfig("store: {path: \":memory:\", backup: {dir: b}}\nadapter: {type: csv}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store.backup: needs a store file")));
+}
+
 TEST(Config, RenderedConfigParsesBackToTheSameValues) {
   PulseConfig c;
   c.store_path = "/data/pulse.db";

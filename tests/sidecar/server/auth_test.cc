@@ -69,6 +69,18 @@ TEST(Tokens, ParsesRolesCommentsAndBlankLines) {
   EXPECT_EQ(tokens[1].line, 4);
 }
 
+TEST(Tokens, ANameSaysWhoHoldsTheTokenAndDefaultsToRoleAndLine) {
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      std::vector<TokenEntry> tokens,
+      ParseTokens(absl::StrCat("admin ", kAdminToken, " olga.admin@example.com\n# old\nviewer ", kViewerToken,
+                               "\noperator ", kOperatorToken, " olga.admin@example.com\n"),
+                  "t"));
+  ASSERT_EQ(tokens.size(), 3u);
+  EXPECT_EQ(tokens[0].name, "olga.admin@example.com");
+  EXPECT_EQ(tokens[1].name, "viewer-token-line-3");
+  EXPECT_EQ(tokens[2].name, "olga.admin@example.com") << "one person may hold two tokens (rotation)";
+}
+
 TEST(Tokens, ErrorsNameTheLineAndNeverTheToken) {
   const std::string secret = "s3cret-s3cret-s3cret-s3cret";
   EXPECT_THAT(ParseTokens(absl::StrCat("viewer ", kViewerToken, "\nroot ", secret, "\n"), "tokens"),
@@ -80,8 +92,12 @@ TEST(Tokens, ErrorsNameTheLineAndNeverTheToken) {
   EXPECT_THAT(ParseTokens(absl::StrCat("viewer ", secret, "\nadmin ", secret, "\n"), "tokens"),
               StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("tokens:2: the same token as line 1"),
                                                                  Not(HasSubstr(secret)))));
-  EXPECT_THAT(ParseTokens(absl::StrCat("viewer ", secret, " extra\n"), "tokens"),
+  EXPECT_THAT(ParseTokens(absl::StrCat("viewer ", secret, " name extra\n"), "tokens"),
               StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr(secret))));
+  // A second token pasted where the name goes is refused, and not echoed.
+  EXPECT_THAT(ParseTokens(absl::StrCat("viewer ", kViewerToken, " ", secret, "/x\n"), "tokens"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("tokens:1: the name (third word)"), Not(HasSubstr(secret)))));
   EXPECT_THAT(ParseTokens("# nothing\n", "tokens"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no token")));
 }
@@ -130,6 +146,15 @@ TEST_F(TokenAuthorizerTest, RolesDecideWhoMayCallWhat) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(auth->Authorize("/grpc.health.v1.Health/Check", "", "test", &role), IsOk());
   EXPECT_THAT(auth->AuthorizeRole(Role::kViewer, "GET /coverage", Bearer(kViewerToken), "test", &role), IsOk());
+  // The caller's identity is the token's name.
+  std::string identity = "stale";
+  EXPECT_THAT(auth->Authorize(kSweep, Bearer(kOperatorToken), "test", &role, &identity), IsOk());
+  EXPECT_EQ(identity, "operator-token-line-2");
+  EXPECT_THAT(auth->Authorize(kQueue, Bearer("viewer-token-0123456789abcdeX"), "test", &role, &identity),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(identity, "");
+  EXPECT_THAT(auth->Authorize("/grpc.health.v1.Health/Check", "", "test", &role, &identity), IsOk());
+  EXPECT_EQ(identity, "");
   // Every token is a registered secret.
   EXPECT_EQ(Redact(absl::StrCat("x ", kOperatorToken, " y")), "x *** y");
 }

@@ -2,6 +2,7 @@
 // the default deadline of streams whose client sets none.
 #include "sidecar/server/pulse_server.h"
 
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +11,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "pulse/v1/retention.grpc.pb.h"
+#include "sidecar/server/auth.h"
 #include "sidecar/store/store.h"
+#include "tests/sidecar/store/scoped_temp_dir.h"
 #include "tests/testing/memory_crm.h"
 #include "tests/testing/status_matchers.h"
 
@@ -25,7 +28,7 @@ using ::testing::Not;
 
 class PulseServerTest : public ::testing::Test {
  protected:
-  void Start(const LimitsConfig& limits) {
+  void Start(const LimitsConfig& limits, std::shared_ptr<TokenAuthorizer> authorizer = nullptr) {
     state_ = std::make_shared<MemoryCrmState>();
     state_->hold_reads = &release_reads_;
     StoreOptions options;
@@ -40,6 +43,7 @@ class PulseServerTest : public ::testing::Test {
     params.listen = "127.0.0.1:0";
     params.periodic_sweeps = false;
     params.limits = limits;
+    params.authorizer = std::move(authorizer);
     auto server = PulseServer::Start(sweeper_.get(), params);
     ASSERT_THAT(server, IsOk());
     server_ = std::move(*server);
@@ -188,6 +192,46 @@ TEST_F(PulseServerTest, OversizedMessagesAndLongArgumentsAreRefusedNamingTheFiel
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     expect_invalid(Sweep(&ctx, long_value), "as_of");
   }
+}
+
+// With auth on, a handoff's audit log names the holder of the token the call
+// came with (the tokens file's name), not whoever the client claims to be.
+TEST_F(PulseServerTest, HandoffAuditNamesTheTokensHolderNotTheClientsClaim) {
+  const std::string token = "operator-0e4d7a91c25b43f6a8d1";
+  ::pulse::testing::ScopedTempDir dir;
+  const std::string tokens_file = dir.File("tokens");
+  std::ofstream(tokens_file) << "operator " << token << " olga@example.com\n";
+  auto authorizer = TokenAuthorizer::Load(tokens_file);
+  ASSERT_THAT(authorizer, IsOk());
+  Start(LimitsConfig(), std::shared_ptr<TokenAuthorizer>(std::move(*authorizer)));
+  release_reads_.Notify();
+
+  HandoffPlanRecord plan;
+  plan.from_user_id = "u1";
+  plan.effective_day = "2026-06-01";
+  plan.created_at = absl::Now();
+  plan.requested_by = "olga@example.com";
+  HandoffAuditRecord created;
+  created.at = plan.created_at;
+  created.requested_by = plan.requested_by;
+  created.action = "plan";
+  auto id = store_->AddHandoffPlan(plan, created);
+  ASSERT_THAT(id, IsOk());
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  pulse::v1::DiscardHandoffPlanRequest request;
+  request.set_plan_id(*id);
+  request.set_requested_by("mallory");
+  pulse::v1::HandoffPlan response;
+  const grpc::Status status = stub_->DiscardHandoffPlan(&ctx, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto stored = store_->GetHandoffPlan(*id);
+  ASSERT_THAT(stored, IsOk());
+  ASSERT_TRUE(stored->has_value());
+  ASSERT_FALSE((*stored)->audit.empty());
+  EXPECT_EQ((*stored)->audit.back().action, "discard");
+  EXPECT_EQ((*stored)->audit.back().requested_by, "olga@example.com");
 }
 
 }  // namespace

@@ -266,6 +266,61 @@ TEST_F(SqliteStoreTest, AnEmptyFileIsMigratedFromVersionZero) {
   ASSERT_THAT(store->SetMeta("k", "v"), IsOk());
 }
 
+// Fills the store with enough contacts for their table to span many pages,
+// closes it, and overwrites the table's root page with garbage: the kind of
+// damage a torn write or a bad disk leaves. Returns the damaged page number.
+int CorruptContactsTable(const std::string& path) {
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(StoreOptions{path});
+    EXPECT_THAT(store.status(), IsOk());
+    if (!store.ok()) return 0;
+    std::vector<Contact> contacts;
+    for (int i = 0; i < 2000; ++i) {
+      contacts.push_back({absl::StrCat("c", i), "a1", absl::StrCat("Contact Person ", i),
+                          absl::StrCat("person", i, "@example.com"), "buyer", true, std::nullopt});
+    }
+    EXPECT_THAT((*store)->Apply(::pulse::testing::Upserts(contacts)), IsOk());
+  }  // closed: the log is checkpointed into the file
+  const int page = std::stoi(RawDatabase(path).Query("SELECT rootpage FROM sqlite_schema WHERE name = 'contacts'"));
+  const int page_size = std::stoi(RawDatabase(path).Query("PRAGMA page_size"));
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(page - 1) * page_size);
+  const std::string garbage(page_size, '\xa5');
+  file.write(garbage.data(), garbage.size());
+  EXPECT_TRUE(file.good());
+  return page;
+}
+
+TEST_F(SqliteStoreTest, RefusesACorruptFileAndLeavesItAsItWas) {
+  ASSERT_GT(CorruptContactsTable(path_), 1);
+  const std::string damaged = ReadFile(path_);
+  EXPECT_THAT(Open(), StatusIs(absl::StatusCode::kDataLoss,
+                               AllOf(HasSubstr(path_), HasSubstr("failed its integrity check (quick_check)"))));
+  StoreOptions full{path_};
+  full.integrity_check = IntegrityCheck::kFull;
+  EXPECT_THAT(Store::Open(full), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("(integrity_check)")));
+  EXPECT_EQ(ReadFile(path_), damaged);  // nothing written to a damaged file
+}
+
+// The check is what catches it: unchecked, the same file opens, and the
+// damage surfaces only when the contacts are read.
+TEST_F(SqliteStoreTest, WithoutTheCheckACorruptFileOpensAndFailsLater) {
+  ASSERT_GT(CorruptContactsTable(path_), 1);
+  StoreOptions off{path_};
+  off.integrity_check = IntegrityCheck::kOff;
+  PULSE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(off));
+  EXPECT_THAT(store->LoadCustomerData(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(IntegrityCheckTest, ParsesItsNames) {
+  IntegrityCheck check = IntegrityCheck::kOff;
+  for (const char* name : {"off", "quick", "full"}) {
+    ASSERT_TRUE(ParseIntegrityCheck(name, &check)) << name;
+    EXPECT_STREQ(IntegrityCheckName(check), name);
+  }
+  EXPECT_FALSE(ParseIntegrityCheck("fast", &check));
+}
+
 TEST_F(SqliteStoreTest, RefusesAFileThatIsNotADatabase) {
   std::string garbage;
   for (int i = 0; i < 200; ++i) garbage += "this is a CSV export, not a database;1;2;3\n";
