@@ -26,6 +26,7 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #e4e8ef; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f5f9; }
 td.num { text-align: right; white-space: nowrap; }
+td:first-child { white-space: nowrap; }
 .bad { color: #c8453a; font-weight: 600; }
 .gone { color: #8a94a6; }
 svg { display: block; margin: 8px 0; font-size: 11px; }
@@ -39,7 +40,7 @@ div.wide { overflow-x: auto; }
 
 constexpr int kWidth = 720;
 constexpr int kHeight = 240;
-constexpr int kLeft = 64;
+constexpr int kLeft = 96;  // room for money labels such as "EUR 1,234,567"
 constexpr int kRight = 16;
 constexpr int kTop = 20;
 constexpr int kBottom = 40;

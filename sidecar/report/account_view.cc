@@ -131,9 +131,9 @@ absl::Status BuildAccountView(Store& store, const Portfolio& portfolio, absl::st
   out->set_queue_rank(params.queue_rank);
   out->set_churn_model(a->cadence_model);
 
-  // Owner history: a period per change of owner in the snapshots.
+  // Owner history: a period per change of owner in the snapshots. Snapshots are dated by when a
+  // sweep ran, not by its as-of, so they are all shown (a sweep as of a past day still saw today's owner).
   for (const AccountSnapshot& s : *snapshots) {
-    if (s.observed_at > as_of) break;
     if (out->owner_history_size() > 0 &&
         out->owner_history(out->owner_history_size() - 1).owner_id() == s.owner_id) {
       continue;
