@@ -30,6 +30,7 @@
 #include "sidecar/cli/handoff_commands.h"
 #include "sidecar/cli/render.h"
 #include "sidecar/engine/assessment.h"
+#include "sidecar/report/account_html.h"
 #include "sidecar/report/coverage_html.h"
 #include "sidecar/sweep/sweeper.h"
 
@@ -52,7 +53,9 @@ Commands:
   sweep [--dry-run] [--as-of YYYY-MM-DD]       run a sweep now, showing its progress, then its report
   queue [--owner USER] [--tier key|mid|tail] [--action ACTION] [--limit N] [--all]
                                                the ranked contact queue (--all: also deferred/suppressed)
-  account ACCOUNT_ID                           one account's signals, risk and tasks
+  account ACCOUNT_ID [--html FILE]             one account's signals, risk and tasks; --html also writes its
+                                               whole relationship as a self-contained HTML page
+                                               (with --json: that page's data, else the summary's)
   sweeps [--limit N]                           recent sweeps
   uplift [--action ACTION] [--tier key|mid|tail]
                                                the measured effect of Pulse's tasks against the holdout
@@ -163,6 +166,27 @@ int Queue(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, 
 
 int ShowAccount(pulse::v1::RetentionService::Stub& stub, const Args& args, bool json, const std::string& server) {
   if (args.positional().size() != 1) return Usage("account needs exactly one ACCOUNT_ID");
+  if (auto html = args.Get("html")) {
+    pulse::v1::GetAccountViewRequest view_request;
+    view_request.set_account_id(args.positional()[0]);
+    grpc::ClientContext view_context;
+    SetDeadline(&view_context, absl::Seconds(30));
+    pulse::v1::AccountView view;
+    grpc::Status view_status = stub.GetAccountView(&view_context, view_request, &view);
+    if (!view_status.ok()) return RpcFailed(view_status, server);
+    std::ofstream out(*html, std::ios::binary | std::ios::trunc);
+    out << RenderAccountHtml(view);
+    out.close();
+    if (!out) {
+      std::cerr << "pulsectl: cannot write the account page to " << *html << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    std::cerr << "pulsectl: wrote the account page to " << *html << "\n";
+    if (json) {
+      std::cout << ToJson(view);
+      return 0;
+    }
+  }
   pulse::v1::GetAccountHealthRequest request;
   request.set_account_id(args.positional()[0]);
   grpc::ClientContext context;
@@ -328,7 +352,7 @@ int main(int argc, char** argv) {
     valued = {"limit"};
   } else if (command == "uplift") {
     valued = {"action", "tier"};
-  } else if (command == "coverage") {
+  } else if (command == "coverage" || command == "account") {
     valued = {"html"};
   } else if (command != "account" && command != "health") {
     return pulse::Usage("unknown command '" + command + "'");

@@ -37,6 +37,7 @@
 #include "sidecar/demo/demo_data.h"
 #include "sidecar/engine/scorer.h"
 #include "sidecar/http/http_server.h"
+#include "sidecar/report/account_html.h"
 #include "sidecar/report/coverage_html.h"
 #include "sidecar/server/auth.h"
 #include "sidecar/server/pulse_server.h"
@@ -51,7 +52,7 @@ constexpr char kUsage[] = R"(pulsed: the Pulse customer-retention sidecar
 Usage:
   pulsed serve --config FILE [--listen HOST:PORT] [--http-listen HOST:PORT]
       Run the gRPC server with periodic sweeps until SIGTERM or SIGINT, and the HTTP
-      endpoint (/metrics, /healthz, /coverage) unless http_listen is empty.
+      endpoint (/metrics, /healthz, /coverage, /accounts/ID) unless http_listen is empty.
   pulsed sweep --config FILE [--dry-run] [--as-of YYYY-MM-DD] [--top N]
       Run one sweep, print its report and the top N of the contact queue (default 15).
   pulsed demo --out DIR [--accounts N] [--seed S] [--end-date YYYY-MM-DD] [--force] [--simulate-weeks W] [--holdout SHARE]
@@ -172,23 +173,29 @@ int Serve(const std::vector<std::string>& argv) {
       if (absl::Status s = LatestCoverageReport(*sweeper, &report); !s.ok()) return s;
       return RenderCoverageHtml(report);
     };
+    http_params.account_page = [sweeper = app->sweeper.get()](
+                                   const std::string& account_id) -> absl::StatusOr<std::string> {
+      pulse::v1::AccountView view;
+      if (absl::Status s = LatestAccountView(*sweeper, account_id, &view); !s.ok()) return s;
+      return RenderAccountHtml(view);
+    };
     if (authorizer != nullptr) {
-      // The page needs a viewer token; over plaintext HTTP off this machine
+      // The pages need a viewer token; over plaintext HTTP off this machine
       // the token would travel in clear text, so it is not served there.
       const bool token_safe = IsLoopbackAddress(config->http_listen) || config->auth.allow_insecure;
       if (!token_safe) {
-        LogWarning("pulsed", "/coverage is refused on ", config->http_listen,
-                   ": auth is on and the HTTP endpoint is plaintext (use pulsectl coverage --html)");
+        LogWarning("pulsed", "/coverage and /accounts/ are refused on ", config->http_listen,
+                   ": auth is on and the HTTP endpoint is plaintext (use pulsectl coverage|account --html)");
       }
-      http_params.authorize_coverage = [authorizer, token_safe](absl::string_view authorization,
+      http_params.authorize_page = [authorizer, token_safe](absl::string_view what, absl::string_view authorization,
                                                                 absl::string_view peer) -> absl::Status {
         if (!token_safe) {
           return absl::PermissionDeniedError(
-              "with auth on, /coverage is served only on a loopback http_listen (the token would cross the "
-              "network in clear text): use `pulsectl coverage --html FILE`");
+              "with auth on, the pages are served only on a loopback http_listen (the token would cross the "
+              "network in clear text): use `pulsectl coverage --html FILE` or `pulsectl account ID --html FILE`");
         }
         Role role;
-        return authorizer->AuthorizeRole(Role::kViewer, "GET /coverage", authorization, peer, &role);
+        return authorizer->AuthorizeRole(Role::kViewer, what, authorization, peer, &role);
       };
     }
     absl::StatusOr<std::unique_ptr<HttpServer>> started = HttpServer::Start(std::move(http_params));

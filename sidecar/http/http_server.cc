@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
@@ -19,10 +21,73 @@ constexpr char kIndex[] =
     "GET /metrics  Prometheus metrics (text format 0.0.4)\n"
     "GET /healthz  200 once a sweep has read the CRM, 503 before\n"
     "GET /coverage the coverage and portfolio report (HTML)\n"
+    "GET /accounts/ID  one account's page (HTML)\n"
     "\n"
     "The API is gRPC: pulse.v1.RetentionService (use pulsectl).\n";
 // The scrapes and probes are small and rare: a few threads are plenty.
 constexpr size_t kThreads = 2;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The account id of a raw request target "/accounts/<id>[?query]", percent-
+// decoded ('+' is literal in a path). Nullopt for a malformed escape.
+std::optional<std::string> AccountIdOfTarget(const std::string& target) {
+  constexpr absl::string_view kPrefix = "/accounts/";
+  absl::string_view raw(target);
+  raw = raw.substr(0, raw.find_first_of("?#"));
+  if (!absl::StartsWith(raw, kPrefix)) return std::nullopt;
+  raw.remove_prefix(kPrefix.size());
+  std::string id;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      id.push_back(raw[i]);
+      continue;
+    }
+    const int hi = i + 1 < raw.size() ? HexValue(raw[i + 1]) : -1;
+    const int lo = i + 2 < raw.size() ? HexValue(raw[i + 2]) : -1;
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return id;
+}
+
+// Refuses the request (401/403) unless authorize_page lets it see `what`.
+bool Authorized(const HttpServerParams& params, absl::string_view what, const httplib::Request& req,
+                httplib::Response& res) {
+  if (!params.authorize_page) return true;
+  const absl::Status allowed = params.authorize_page(what, req.get_header_value("Authorization"),
+                                                     absl::StrCat(req.remote_addr, ":", req.remote_port));
+  if (allowed.ok()) return true;
+  const bool unauthenticated = allowed.code() == absl::StatusCode::kUnauthenticated;
+  res.status = unauthenticated ? 401 : 403;
+  if (unauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"pulse\"");
+  res.set_content(absl::StrCat(allowed.message(), "\n"), "text/plain; charset=utf-8");
+  return false;
+}
+
+// A page, or its error as text with the matching status.
+void ServePage(const absl::StatusOr<std::string>& page, httplib::Response& res) {
+  if (!page.ok()) {
+    switch (page.status().code()) {
+      case absl::StatusCode::kInvalidArgument: res.status = 400; break;
+      case absl::StatusCode::kNotFound: res.status = 404; break;
+      case absl::StatusCode::kFailedPrecondition: res.status = 503; break;
+      default: res.status = 500;
+    }
+    res.set_content(absl::StrCat(page.status().message(), "\n"), "text/plain; charset=utf-8");
+    return;
+  }
+  // The page holds CRM-provided names: no script may run, whatever it says.
+  res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_content(*page, "text/html; charset=utf-8");
+}
 
 }  // namespace
 
@@ -101,27 +166,24 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerParams p
   });
   if (self->params.coverage_page) {
     server.Get("/coverage", [self](const httplib::Request& req, httplib::Response& res) {
-      if (self->params.authorize_coverage) {
-        const absl::Status allowed = self->params.authorize_coverage(
-            req.get_header_value("Authorization"), absl::StrCat(req.remote_addr, ":", req.remote_port));
-        if (!allowed.ok()) {
-          const bool unauthenticated = allowed.code() == absl::StatusCode::kUnauthenticated;
-          res.status = unauthenticated ? 401 : 403;
-          if (unauthenticated) res.set_header("WWW-Authenticate", "Bearer realm=\"pulse\"");
-          res.set_content(absl::StrCat(allowed.message(), "\n"), "text/plain; charset=utf-8");
-          return;
-        }
-      }
-      absl::StatusOr<std::string> page = self->params.coverage_page();
-      if (!page.ok()) {
-        res.status = page.status().code() == absl::StatusCode::kFailedPrecondition ? 503 : 500;
-        res.set_content(absl::StrCat(page.status().message(), "\n"), "text/plain; charset=utf-8");
+      if (!Authorized(self->params, "GET /coverage", req, res)) return;
+      ServePage(self->params.coverage_page(), res);
+    });
+  }
+  if (self->params.account_page) {
+    // httplib matches its decoded path, where '.' would miss a decoded line break: match every byte.
+    server.Get(R"(/accounts/[\s\S]*)", [self](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(self->params, "GET /accounts/", req, res)) return;
+      // The raw target, not httplib's decoded path: an encoded '/' stays part of the id, and a
+      // malformed escape is refused rather than guessed at.
+      std::optional<std::string> id = AccountIdOfTarget(req.target);
+      if (!id.has_value()) {
+        res.status = 400;
+        res.set_content("malformed account id in the path: use /accounts/ID with ID percent-encoded\n",
+                        "text/plain; charset=utf-8");
         return;
       }
-      // The page holds CRM-provided names: no script may run, whatever it says.
-      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_content(*page, "text/html; charset=utf-8");
+      ServePage(self->params.account_page(*id), res);
     });
   }
   server.Get("/", [](const httplib::Request&, httplib::Response& res) {
@@ -151,8 +213,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerParams p
   while (!server.is_running() && !impl->listen_returned.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  LogInfo(kLog, "serving /metrics, /healthz", impl->params.coverage_page ? " and /coverage" : "", " on ", host, ":",
-          bound);
+  LogInfo(kLog, "serving /metrics, /healthz", impl->params.coverage_page ? ", /coverage" : "",
+          impl->params.account_page ? ", /accounts/ID" : "", " on ", host, ":", bound);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl), bound));
 }
 

@@ -6,7 +6,10 @@
 //   GET /healthz   200 "ok" once a sweep has read the CRM, 503 before
 //   GET /coverage  the coverage report as a self-contained HTML page; 503
 //                  before the first sweep (404 when not configured); with
-//                  authorize_coverage, 401/403 without a good bearer token
+//                  authorize_page, 401/403 without a good bearer token
+//   GET /accounts/ID  one account's page (ID percent-encoded), authorized
+//                  like /coverage; 400 for a malformed ID, 404 for an
+//                  unknown one, 503 before the first sweep
 //   GET /          a short plain-text index
 //
 // Other paths are 404; methods other than GET (and HEAD) are 405.
@@ -35,11 +38,19 @@ struct HttpServerParams {
   // yet) is a 503, any other error a 500, both with the message as text.
   // Called on the server's threads, so it must be thread-safe. Empty = 404.
   std::function<absl::StatusOr<std::string>()> coverage_page;
-  // Decides whether a GET /coverage may see the page, given its
-  // Authorization header (empty when absent) and the client's address:
+  // Answers GET /accounts/ID with the account's HTML page, given the ID
+  // percent-decoded (a malformed escape is a 400 before it is called).
+  // InvalidArgument is a 400, NotFound a 404, FailedPrecondition a 503, any
+  // other error a 500, each with the message as text. Thread-safe, as
+  // coverage_page. Empty = 404.
+  std::function<absl::StatusOr<std::string>(const std::string& account_id)> account_page;
+  // Decides whether a request may see a page (/coverage, /accounts/ID),
+  // given what it asks for ("GET /coverage", "GET /accounts/", for the log),
+  // its Authorization header (empty when absent) and the client's address:
   // Unauthenticated is a 401, PermissionDenied a 403. Empty = open.
   // /metrics and /healthz are always open.
-  std::function<absl::Status(absl::string_view authorization, absl::string_view peer)> authorize_coverage;
+  std::function<absl::Status(absl::string_view what, absl::string_view authorization, absl::string_view peer)>
+      authorize_page;
 };
 
 // Serves on its own threads from Start() until Stop() or destruction.

@@ -11,8 +11,7 @@
 namespace pulse {
 namespace {
 
-// No script, font, image or connection; only the inline style below.
-constexpr char kContentSecurityPolicy[] = "default-src 'none'; style-src 'unsafe-inline'";
+constexpr const char* kContentSecurityPolicy = kReportContentSecurityPolicy;
 
 constexpr char kStyle[] = R"(
 body { font: 14px/1.45 system-ui, sans-serif; color: #1d2430; margin: 24px auto; max-width: 980px; padding: 0 16px; }

@@ -18,6 +18,10 @@
 
 namespace pulse {
 
+// The Content-Security-Policy of Pulse's pages (this one and the account
+// page): no script, font, image or connection; only the inline style.
+inline constexpr char kReportContentSecurityPolicy[] = "default-src 'none'; style-src 'unsafe-inline'";
+
 // The whole page (UTF-8). Deterministic: the same report gives the same bytes.
 std::string RenderCoverageHtml(const pulse::v1::CoverageReport& report);
 

@@ -39,6 +39,7 @@ constexpr MethodRole kMethodRoles[] = {
     {"/pulse.v1.RetentionService/ListSweeps", Role::kViewer},
     {"/pulse.v1.RetentionService/GetUpliftReport", Role::kViewer},
     {"/pulse.v1.RetentionService/GetCoverageReport", Role::kViewer},
+    {"/pulse.v1.RetentionService/GetAccountView", Role::kViewer},
     {"/pulse.v1.RetentionService/ListHandoffs", Role::kViewer},
     {"/pulse.v1.RetentionService/GetHandoffPlan", Role::kViewer},
     {"/pulse.v1.RetentionService/RunSweep", Role::kOperator},

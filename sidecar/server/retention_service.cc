@@ -17,6 +17,7 @@
 #include "sidecar/common/logging.h"
 #include "sidecar/common/time_util.h"
 #include "sidecar/server/auth.h"
+#include "sidecar/report/account_view.h"
 
 namespace pulse {
 namespace {
@@ -382,6 +383,30 @@ absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListConta
   response->set_sweep_id(snap->sweep_id);
   response->set_as_of(FormatIsoDay(snap->as_of));
   return absl::OkStatus();
+}
+
+absl::Status LatestAccountView(const Sweeper& sweeper, const std::string& account_id, pulse::v1::AccountView* out) {
+  // The argument first: a malformed id is the caller's error whatever the server's state.
+  if (absl::Status s = ValidateAccountId(account_id); !s.ok()) return s;
+  std::shared_ptr<const SweepSnapshot> snap = sweeper.Latest();
+  if (snap == nullptr) return NoSweepYet();
+  AccountViewParams params;
+  params.sweep_id = snap->sweep_id;
+  params.as_of = snap->as_of;
+  if (auto it = snap->rank.find(account_id); it != snap->rank.end()) params.queue_rank = it->second;
+  params.first_response_sla_hours = sweeper.config().engine.signals.first_response_sla_hours;
+  return BuildAccountView(*sweeper.store(), snap->portfolio, account_id, params, out);
+}
+
+absl::Status RetentionServiceImpl::DoGetAccountView(const pulse::v1::GetAccountViewRequest& request,
+                                                    pulse::v1::AccountView* response) const {
+  return LatestAccountView(*sweeper_, request.account_id(), response);
+}
+
+grpc::ServerUnaryReactor* RetentionServiceImpl::GetAccountView(grpc::CallbackServerContext* context,
+                                                               const pulse::v1::GetAccountViewRequest* request,
+                                                               pulse::v1::AccountView* response) {
+  return Respond(context, DoGetAccountView(*request, response));
 }
 
 absl::Status RetentionServiceImpl::DoGetAccountHealth(const pulse::v1::GetAccountHealthRequest& request,

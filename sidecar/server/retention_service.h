@@ -22,6 +22,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // FailedPrecondition before the first sweep has finished.
 absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageReport* out);
 
+// One account's view from the latest sweep and the store: what
+// GetAccountView answers and pulsed's /accounts/ID page shows.
+// InvalidArgument for a malformed id (naming account_id), NotFound for an
+// account the latest sweep did not score, FailedPrecondition before the
+// first sweep has finished.
+absl::Status LatestAccountView(const Sweeper& sweeper, const std::string& account_id, pulse::v1::AccountView* out);
+
 class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackService {
  public:
   // Both must outlive the service. A RunSweep stream whose client set no
@@ -47,6 +54,9 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
   grpc::ServerUnaryReactor* GetCoverageReport(grpc::CallbackServerContext* context,
                                               const pulse::v1::GetCoverageReportRequest* request,
                                               pulse::v1::CoverageReport* response) override;
+  grpc::ServerUnaryReactor* GetAccountView(grpc::CallbackServerContext* context,
+                                           const pulse::v1::GetAccountViewRequest* request,
+                                           pulse::v1::AccountView* response) override;
   // Handoffs (docs/HANDOFF.md): the logic is in HandoffWorkflow.
   grpc::ServerUnaryReactor* ListHandoffs(grpc::CallbackServerContext* context,
                                          const pulse::v1::ListHandoffsRequest* request,
@@ -81,6 +91,8 @@ class RetentionServiceImpl final : public pulse::v1::RetentionService::CallbackS
                                  pulse::v1::UpliftReport* response) const;
   absl::Status DoGetCoverageReport(const pulse::v1::GetCoverageReportRequest& request,
                                    pulse::v1::CoverageReport* response) const;
+  absl::Status DoGetAccountView(const pulse::v1::GetAccountViewRequest& request,
+                                pulse::v1::AccountView* response) const;
 
  private:
   Sweeper* sweeper_;

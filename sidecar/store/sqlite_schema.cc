@@ -281,10 +281,35 @@ CREATE INDEX handoff_audit_by_plan ON handoff_audit (plan_id, at);
 CREATE INDEX owner_changes_by_plan ON owner_changes (plan_id);
 )sql";
 
+// Version 4: the account page (docs/ACCOUNT_VIEW.md). The sparse score
+// history, with each account's last record kept apart in score_latest so a
+// sweep reads them in one ordered scan however long the history grows; and
+// the decisions of one account found by its id.
+constexpr char kAccountViewSchema[] = R"sql(
+CREATE TABLE score_history (
+  account_id        TEXT NOT NULL,
+  as_of             INTEGER NOT NULL,
+  sweep_id          INTEGER NOT NULL,
+  churn_probability REAL NOT NULL,
+  value_at_risk     REAL NOT NULL,
+  tier              TEXT NOT NULL CHECK (tier IN ('key', 'mid', 'tail')),
+  PRIMARY KEY (account_id, as_of)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE score_latest (
+  account_id        TEXT NOT NULL PRIMARY KEY,
+  as_of             INTEGER NOT NULL,
+  churn_probability REAL NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX contact_decisions_by_account ON contact_decisions (account_id, decided_at);
+)sql";
+
 constexpr StoreMigration kMigrations[] = {
     {"initial schema", kInitialSchema},
     {"holdout and contact decisions", kHoldoutSchema},
     {"handoff plans, watches and audit", kHandoffSchema},
+    {"score history and decisions by account", kAccountViewSchema},
 };
 
 }  // namespace

@@ -442,6 +442,7 @@ struct TableSql {
   std::string upsert_many;
   std::string remove;        // ?1 = id
   std::string select_all;    // every row, ordered by id
+  std::string select_by_account;  // ?1 = account_id (tables that have one), ordered by id
   std::string select_ids;    // every id, ordered
   std::string is_empty;      // one row: 1 when the table has no rows
   std::string list_indexes;  // name, sql of its secondary indexes
@@ -470,6 +471,8 @@ const TableSql& SqlFor() {
     out->remove = absl::StrCat("DELETE FROM ", Table::kTable, " WHERE id = ?1");
     out->select_all = absl::StrCat("SELECT ", columns, " FROM ", Table::kTable, " ORDER BY id");
     out->select_ids = absl::StrCat("SELECT id FROM ", Table::kTable, " ORDER BY id");
+    out->select_by_account =
+        absl::StrCat("SELECT ", columns, " FROM ", Table::kTable, " WHERE account_id = ?1 ORDER BY id");
     out->is_empty = absl::StrCat("SELECT NOT EXISTS (SELECT 1 FROM ", Table::kTable, ")");
     out->list_indexes = absl::StrCat(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = '",
@@ -743,6 +746,21 @@ absl::Status LoadTable(SqliteConnection& db, absl::string_view operation, std::v
   }
 }
 
+// The rows of one account (by the table's account index).
+template <typename T>
+absl::Status LoadAccountTable(SqliteConnection& db, absl::string_view operation, const std::string& account_id,
+                              std::vector<T>* out) {
+  PULSE_STORE_ASSIGN_OR_RETURN(SqliteStatement q, db.Prepare(operation, SqlFor<T>().select_by_account));
+  q.Bind(1, account_id);
+  while (true) {
+    PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+    if (!row) return absl::OkStatus();
+    T record;
+    PULSE_STORE_RETURN_IF_ERROR(RecordTable<T>::Read(db, q, &record));
+    out->push_back(std::move(record));
+  }
+}
+
 // Attaches the stored lines to `orders`, which are sorted by id. Both scans
 // run in id order, so this is a merge: one pass over each table, no lookups
 // and no hash map.
@@ -947,6 +965,21 @@ absl::StatusOr<SweepRecord> ReadSweep(const SqliteConnection&, const SqliteState
   return s;
 }
 
+absl::StatusOr<ContactDecision> ReadDecision(const SqliteConnection&, const SqliteStatement& r) {
+  ContactDecision d;
+  d.key = r.Text(0);
+  d.account_id = r.Text(1);
+  d.action = r.Text(2);
+  d.tier = r.Text(3);
+  d.holdout = r.TextView(4) == "holdout";
+  d.backfill = r.Int64(5) != 0;
+  d.decided_at = r.Time(6);
+  d.sweep_id = r.Int64(7);
+  d.churn_probability = r.Double(8);
+  d.annual_value = r.Double(9);
+  return d;
+}
+
 // --- The store ---------------------------------------------------------------
 
 class SqliteStore final : public Store {
@@ -1005,6 +1038,35 @@ class SqliteStore final : public Store {
     PULSE_STORE_RETURN_IF_ERROR(LoadTable(*db_, kOperation, &data.feedback));
     PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
     return data;
+  }
+
+  absl::StatusOr<AccountRecords> LoadAccountRecords(const std::string& account_id) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOperation = "load account records";
+    SqliteTransaction transaction(*db_);  // one consistent view of all tables
+    PULSE_STORE_RETURN_IF_ERROR(transaction.BeginRead(kOperation));
+    AccountRecords out;
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement q,
+          db_->Prepare(kOperation, absl::StrCat("SELECT ", absl::StrJoin(RecordTable<Account>::kColumns, ", "),
+                                                " FROM accounts WHERE id = ?1")));
+      q.Bind(1, account_id);
+      PULSE_STORE_ASSIGN_OR_RETURN(const bool row, q.Step());
+      if (row) {
+        Account account;
+        PULSE_STORE_RETURN_IF_ERROR(RecordTable<Account>::Read(*db_, q, &account));
+        out.account = std::move(account);
+      }
+    }
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.contacts));
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.orders));
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.cases));
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.activities));
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.engagement));
+    PULSE_STORE_RETURN_IF_ERROR(LoadAccountTable(*db_, kOperation, account_id, &out.feedback));
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return out;
   }
 
   absl::Status RecordAccountSnapshots(const std::vector<AccountSnapshot>& snapshots) override {
@@ -1606,20 +1668,114 @@ class SqliteStore final : public Store {
                                                 " FROM contact_decisions WHERE decided_at >= ?1"
                                                 " ORDER BY decided_at, rowid"));
     q.Bind(1, since);
-    return ReadAll<ContactDecision>(
-        *db_, q, [](const SqliteConnection&, const SqliteStatement& r) -> absl::StatusOr<ContactDecision> {
-          ContactDecision d;
-          d.key = r.Text(0);
-          d.account_id = r.Text(1);
-          d.action = r.Text(2);
-          d.tier = r.Text(3);
-          d.holdout = r.TextView(4) == "holdout";
-          d.backfill = r.Int64(5) != 0;
-          d.decided_at = r.Time(6);
-          d.sweep_id = r.Int64(7);
-          d.churn_probability = r.Double(8);
-          d.annual_value = r.Double(9);
-          return d;
+    return ReadAll<ContactDecision>(*db_, q, ReadDecision);
+  }
+
+  absl::StatusOr<std::vector<ContactDecision>> ContactDecisionsForAccount(const std::string& account_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("contact decisions for account", "SELECT " PULSE_STORE_DECISION_COLUMNS
+                                                      " FROM contact_decisions WHERE account_id = ?1"
+                                                      " ORDER BY decided_at, rowid"));
+    q.Bind(1, account_id);
+    return ReadAll<ContactDecision>(*db_, q, ReadDecision);
+  }
+
+  absl::StatusOr<int64_t> RecordScores(const std::vector<ScoreRecord>& scores, const ScoreHistoryRule& rule) override {
+    absl::MutexLock lock(&mu_);
+    constexpr absl::string_view kOperation = "record scores";
+    for (const ScoreRecord& r : scores) {
+      if (r.account_id.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("store ", db_->path(), ": ", kOperation,
+                                                       ": a score has an empty account_id"));
+      }
+    }
+    // Scores in account id order (BINARY, as the scan below), first of each id.
+    std::vector<const ScoreRecord*> sorted;
+    sorted.reserve(scores.size());
+    for (const ScoreRecord& r : scores) sorted.push_back(&r);
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const ScoreRecord* a, const ScoreRecord* b) { return a->account_id < b->account_id; });
+    sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                             [](const ScoreRecord* a, const ScoreRecord* b) { return a->account_id == b->account_id; }),
+                 sorted.end());
+    SqliteTransaction transaction(*db_);
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Begin(kOperation));
+    // One ordered pass over the last records, merged with the sorted scores;
+    // the writes wait until the scan is done (no writing into a table being scanned).
+    std::vector<const ScoreRecord*> keep;
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement latest,
+          db_->Prepare(kOperation, "SELECT account_id, as_of, churn_probability FROM score_latest ORDER BY account_id"));
+      PULSE_STORE_ASSIGN_OR_RETURN(bool row, latest.Step());
+      ScoreRecord last;
+      for (const ScoreRecord* r : sorted) {
+        while (row && latest.TextView(0) < absl::string_view(r->account_id)) {
+          PULSE_STORE_ASSIGN_OR_RETURN(row, latest.Step());
+        }
+        const bool found = row && latest.TextView(0) == r->account_id;
+        if (found) {
+          last.as_of = latest.Time(1);
+          last.churn_probability = latest.Double(2);
+        }
+        if (ShouldRecordScore(found ? &last : nullptr, *r, rule)) keep.push_back(r);
+      }
+    }
+    {
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement insert,
+          db_->Prepare(kOperation,
+                       "INSERT INTO score_history (account_id, as_of, sweep_id, churn_probability, value_at_risk,"
+                       " tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING"));
+      PULSE_STORE_ASSIGN_OR_RETURN(
+          SqliteStatement upsert,
+          db_->Prepare(kOperation,
+                       "INSERT INTO score_latest (account_id, as_of, churn_probability) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT (account_id) DO UPDATE SET as_of = excluded.as_of,"
+                       " churn_probability = excluded.churn_probability"));
+      for (const ScoreRecord* r : keep) {
+        insert.Reset();
+        insert.Bind(1, r->account_id);
+        insert.Bind(2, r->as_of);
+        insert.Bind(3, r->sweep_id);
+        insert.Bind(4, r->churn_probability);
+        insert.Bind(5, r->value_at_risk);
+        insert.Bind(6, TierName(r->tier));
+        PULSE_STORE_RETURN_IF_ERROR(insert.Run());
+        upsert.Reset();
+        upsert.Bind(1, r->account_id);
+        upsert.Bind(2, r->as_of);
+        upsert.Bind(3, r->churn_probability);
+        PULSE_STORE_RETURN_IF_ERROR(upsert.Run());
+      }
+    }
+    PULSE_STORE_RETURN_IF_ERROR(transaction.Commit());
+    return static_cast<int64_t>(keep.size());
+  }
+
+  absl::StatusOr<std::vector<ScoreRecord>> ScoreHistory(const std::string& account_id) override {
+    absl::MutexLock lock(&mu_);
+    PULSE_STORE_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("score history", "SELECT account_id, as_of, sweep_id, churn_probability, value_at_risk, tier"
+                                      " FROM score_history WHERE account_id = ?1 ORDER BY as_of"));
+    q.Bind(1, account_id);
+    return ReadAll<ScoreRecord>(
+        *db_, q, [](const SqliteConnection& db, const SqliteStatement& r) -> absl::StatusOr<ScoreRecord> {
+          ScoreRecord s;
+          s.account_id = r.Text(0);
+          s.as_of = r.Time(1);
+          s.sweep_id = r.Int64(2);
+          s.churn_probability = r.Double(3);
+          s.value_at_risk = r.Double(4);
+          const std::optional<Tier> tier = ParseTier(r.TextView(5));
+          if (!tier.has_value() || *tier == Tier::kUnspecified) {
+            return DataLoss(db, "score_history", s.account_id, absl::StrCat("unknown tier '", r.TextView(5), "'"));
+          }
+          s.tier = *tier;
+          return s;
         });
   }
 

@@ -146,6 +146,40 @@ struct HandoffWatch {
   absl::Time until;
 };
 
+// One account's records, as LoadCustomerData holds them for every account
+// (orders without their lines).
+struct AccountRecords {
+  std::optional<Account> account;  // absent when the CRM has no such account
+  std::vector<Contact> contacts;
+  std::vector<Order> orders;
+  std::vector<Case> cases;
+  std::vector<Activity> activities;
+  std::vector<EngagementPeriod> engagement;
+  std::vector<Feedback> feedback;
+};
+
+// An account's churn probability as one sweep scored it (the sparse score
+// history: see ScoreHistoryRule).
+struct ScoreRecord {
+  std::string account_id;
+  absl::Time as_of;
+  int64_t sweep_id = 0;
+  double churn_probability = 0;
+  double value_at_risk = 0;
+  Tier tier = Tier::kTail;
+};
+
+// When a sweep's score is worth keeping: the account has no record yet, or
+// its churn probability moved by at least `min_change` from its last record,
+// or that record is at least `max_age` old. Scores as of a time not after the
+// last record's are never recorded (history only moves forward).
+struct ScoreHistoryRule {
+  double min_change = 0.05;
+  absl::Duration max_age = absl::Hours(24 * 28);
+};
+// Whether `now` is recorded after `last` (null: none yet) under `rule`.
+bool ShouldRecordScore(const ScoreRecord* last, const ScoreRecord& now, const ScoreHistoryRule& rule);
+
 struct SweepRecord {
   int64_t id = 0;
   absl::Time started_at;
@@ -193,6 +227,10 @@ class Store {
   virtual absl::Status ResetWatermarks() = 0;
   // Every stored record. Orders carry their lines.
   virtual absl::StatusOr<CustomerData> LoadCustomerData() = 0;
+
+  // One account's records (by the account indexes; no full scan). An
+  // unknown id gives an empty result, not an error.
+  virtual absl::StatusOr<AccountRecords> LoadAccountRecords(const std::string& account_id) = 0;
 
   // --- Account snapshots -------------------------------------------------
   // Stores those snapshots whose owner or contacts differ from the latest
@@ -268,6 +306,19 @@ class Store {
   virtual absl::StatusOr<int> AddContactDecisions(const std::vector<ContactDecision>& decisions) = 0;
   // Decisions with decided_at >= since, oldest first.
   virtual absl::StatusOr<std::vector<ContactDecision>> ContactDecisionsSince(absl::Time since) = 0;
+
+  // One account's decisions, oldest first.
+  virtual absl::StatusOr<std::vector<ContactDecision>> ContactDecisionsForAccount(const std::string& account_id) = 0;
+
+  // --- Score history (sparse) --------------------------------------------
+  // Records those of `scores` that `rule` keeps, in one transaction, reading
+  // each account's last record in one ordered pass (so a sweep of a million
+  // accounts costs one scan and the inserts). Duplicate account ids: the
+  // first wins. Returns how many were recorded.
+  virtual absl::StatusOr<int64_t> RecordScores(const std::vector<ScoreRecord>& scores,
+                                               const ScoreHistoryRule& rule) = 0;
+  // One account's recorded scores, oldest first.
+  virtual absl::StatusOr<std::vector<ScoreRecord>> ScoreHistory(const std::string& account_id) = 0;
 
   // --- Sweep history -----------------------------------------------------
   virtual absl::StatusOr<int64_t> BeginSweep(absl::Time started_at, absl::Time as_of, bool dry_run) = 0;

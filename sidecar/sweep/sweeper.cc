@@ -610,6 +610,22 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
     if (absl::Status s = store_->RecordAccountSnapshots(snapshots); !s.ok()) {
       report.add_warnings(absl::StrCat("account snapshots not recorded: ", s.message()));
     }
+    // The sparse score history the account page draws (docs/ACCOUNT_VIEW.md).
+    std::vector<ScoreRecord> scores;
+    scores.reserve(portfolio.accounts.size());
+    for (const AccountAssessment& a : portfolio.accounts) {
+      ScoreRecord r;
+      r.account_id = a.account_id;
+      r.as_of = pass.as_of;
+      r.sweep_id = *id;
+      r.churn_probability = a.churn_probability;
+      r.value_at_risk = a.value_at_risk;
+      r.tier = a.tier;
+      scores.push_back(std::move(r));
+    }
+    if (absl::StatusOr<int64_t> n = store_->RecordScores(scores, ScoreHistoryRule()); !n.ok()) {
+      report.add_warnings(absl::StrCat("score history not recorded: ", n.status().message()));
+    }
     // 5. Deliver the outbox (this sweep's tasks and earlier ones waiting).
     if (config_.sweep.write_tasks) {
       Deliver(pass);

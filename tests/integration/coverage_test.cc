@@ -3,14 +3,9 @@
 // the page on the HTTP port, `pulsectl coverage` (--json, --html), and the
 // page rendered by headless Chromium: its charts are painted, and every chart
 // mark carries exactly the RPC's figure.
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -27,6 +22,7 @@
 #include "sidecar/common/csv_writer.h"
 #include "sidecar/common/time_util.h"
 #include "tests/integration/child_process.h"
+#include "tests/integration/page_test_util.h"
 #include "tests/integration/png_image.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/paths.h"
@@ -36,7 +32,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::pulse::testing::ChildProcess;
+using ::pulse::testing::FindChromium;
 using ::pulse::testing::HttpGet;
+using ::pulse::testing::PrefixNames;
+using ::pulse::testing::ReadFile;
 using ::pulse::testing::RunCommand;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -46,62 +45,9 @@ constexpr char kHostile[] = "<script>document.title='pwned'</script>";
 
 std::string Binary(const std::string& name) { return ::pulse::testing::CliBinary(name); }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Debian's chromium on the PATH, or the browser $PULSE_CHROMIUM names; "" when there is none.
-std::string FindChromium() {
-  if (const char* env = std::getenv("PULSE_CHROMIUM"); env != nullptr && *env != '\0') return env;
-  const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':', absl::SkipEmpty())) {
-    const std::string candidate = absl::StrCat(dir, "/chromium");
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// Prefixes the `name` column of a CSV file with `prefix`, keeping everything else.
-void PrefixNames(const fs::path& file, const std::string& prefix) {
-  auto reader = CsvReader::Open(file.string());
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  const std::vector<std::string> header = (*reader)->header();
-  std::string out = FormatCsvRecord(header);
-  CsvRow row;
-  std::string error;
-  while ((*reader)->Next(&row, &error)) {
-    std::vector<std::string> fields;
-    for (const std::string& column : header) {
-      fields.push_back(column == "name" ? absl::StrCat(prefix, row.Get(column)) : std::string(row.Get(column)));
-    }
-    out += FormatCsvRecord(fields);
-  }
-  ASSERT_TRUE(error.empty()) << error;
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << out;
-}
-
 // The figures the page's chart marks carry, by "metric|segment|owner|as-of".
 std::map<std::string, std::string> ChartMarks(const std::string& dom) {
-  std::map<std::string, std::string> marks;
-  const std::regex element(R"re(<(rect|circle)\b([^>]*)>)re");
-  const std::regex attribute(R"re(([a-z-]+)="([^"]*)")re");
-  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), element); it != std::sregex_iterator(); ++it) {
-    const std::string attributes = (*it)[2];
-    std::map<std::string, std::string> a;
-    for (auto at = std::sregex_iterator(attributes.begin(), attributes.end(), attribute);
-         at != std::sregex_iterator(); ++at) {
-      a[(*at)[1]] = (*at)[2];
-    }
-    if (a.count("data-metric") == 0) continue;
-    const std::string key =
-        absl::StrCat(a["data-metric"], "|", a["data-segment"], "|", a["data-owner"], "|", a["data-as-of"]);
-    EXPECT_EQ(marks.count(key), 0u) << "two marks for " << key;
-    marks[key] = a["data-value"];
-  }
-  return marks;
+  return ::pulse::testing::ChartMarks(dom, {"data-metric", "data-segment", "data-owner", "data-as-of"});
 }
 
 // What the marks must carry, from the RPC's report.
@@ -147,26 +93,12 @@ class CoverageTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   int ReadPort(ChildProcess& child, const std::string& prefix) {
-    auto line = child.ReadLine(absl::Seconds(30));
-    EXPECT_TRUE(line.has_value()) << "no '" << prefix << "' line; log:\n" << ReadFile(dir_ / "pulsed.log");
-    int port = 0;
-    if (line.has_value()) {
-      EXPECT_TRUE(absl::StartsWith(*line, prefix)) << *line;
-      EXPECT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(' ') + 1), &port)) << *line;
-    }
-    return port;
+    return ::pulse::testing::ReadPort(child, prefix, dir_ / "pulsed.log");
   }
 
   // Runs headless Chromium on `url` with `args`; returns its stdout.
   std::string Chromium(const std::string& chromium, std::vector<std::string> args, const std::string& url) {
-    std::vector<std::string> argv = {chromium, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
-                                     "--hide-scrollbars",
-                                     absl::StrCat("--user-data-dir=", (dir_ / "chromium-profile").string())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back(url);
-    auto [code, out] = RunCommand(argv, absl::Seconds(90), (dir_ / "chromium.log").string());
-    EXPECT_EQ(code, 0) << absl::StrJoin(argv, " ") << "\n" << ReadFile(dir_ / "chromium.log");
-    return out;
+    return ::pulse::testing::RunChromium(chromium, dir_, args, url);
   }
 
   fs::path dir_;
@@ -318,17 +250,7 @@ TEST_F(CoverageTest, RpcCliPageAndBrowserShowTheSameFigures) {
   const std::map<std::string, std::string> marks = ChartMarks(dom);
   const std::map<std::string, double> expected = ExpectedMarks(report);
   EXPECT_GT(expected.size(), 40u);
-  for (const auto& [key, value] : expected) {
-    auto it = marks.find(key);
-    if (it == marks.end()) {
-      ADD_FAILURE() << "no chart mark for " << key;
-      continue;
-    }
-    double drawn = 0;
-    ASSERT_TRUE(absl::SimpleAtod(it->second, &drawn)) << key << ": " << it->second;
-    EXPECT_DOUBLE_EQ(drawn, value) << key;
-  }
-  for (const auto& [key, value] : marks) EXPECT_EQ(expected.count(key), 1u) << "a mark for no figure: " << key;
+  ::pulse::testing::ExpectMarksCarry(marks, expected);
 
   // And painted: each series colour covers far more than its legend swatch (10 x 10 px).
   const fs::path png = dir_ / "coverage.png";

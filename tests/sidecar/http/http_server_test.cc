@@ -1,6 +1,8 @@
 #include "sidecar/http/http_server.h"
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -162,6 +164,88 @@ TEST(HttpCoverageTest, CoveragePageIs503BeforeTheFirstSweepThenHtmlUnderAStrictP
   ASSERT_TRUE(broken.has_value());
   EXPECT_EQ(broken->status, 500);
   EXPECT_THAT(broken->body, HasSubstr("the store is unreadable"));
+}
+
+// /accounts/ID: the id percent-decoded from the raw path, the page's errors
+// as statuses, and the same authorization as /coverage.
+TEST(HttpAccountTest, AccountPagesDecodeTheIdMapErrorsAndNeedAuthorization) {
+  std::atomic<bool> swept{false};
+  std::atomic<int> asked{0};
+  HttpServerParams params;
+  params.listen = "127.0.0.1:0";
+  params.account_page = [&](const std::string& id) -> absl::StatusOr<std::string> {
+    ++asked;
+    if (!swept.load()) return absl::FailedPreconditionError("no sweep has finished yet");
+    if (id.empty() || id.find('\n') != std::string::npos) {
+      return absl::InvalidArgumentError("account_id is required / holds a control character");
+    }
+    if (id != "a/1 \xc3\xa4" && id != "a1") return absl::NotFoundError("account '" + id + "' is not in the latest sweep");
+    return "<!DOCTYPE html>\n<p>account " + id + "</p>\n";
+  };
+  std::vector<std::string> seen;
+  params.authorize_page = [&seen](absl::string_view what, absl::string_view authorization,
+                                  absl::string_view) -> absl::Status {
+    seen.emplace_back(what);
+    if (authorization.empty()) return absl::UnauthenticatedError("a bearer token is required");
+    if (authorization != "Bearer good") return absl::PermissionDeniedError("this token may not read pages");
+    return absl::OkStatus();
+  };
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(params);
+  ASSERT_THAT(server, IsOk());
+  const int port = (*server)->port();
+  const std::string good = "Authorization: Bearer good\r\n";
+
+  auto anonymous = HttpGet(port, "/accounts/a1");
+  ASSERT_TRUE(anonymous.has_value());
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(anonymous->headers["www-authenticate"], "Bearer realm=\"pulse\"");
+  auto wrong = HttpGet(port, "/accounts/a1", "Authorization: Bearer bad\r\n");
+  ASSERT_TRUE(wrong.has_value());
+  EXPECT_EQ(wrong->status, 403);
+  EXPECT_EQ(asked.load(), 0) << "refused before the page is built";
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), "GET /accounts/");
+
+  auto early = HttpGet(port, "/accounts/a1", good);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status, 503);
+
+  swept = true;
+  auto page = HttpGet(port, "/accounts/a1?utm=x", good);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(page->headers["content-security-policy"], "default-src 'none'; style-src 'unsafe-inline'");
+  EXPECT_EQ(page->body, "<!DOCTYPE html>\n<p>account a1</p>\n");
+  // An encoded '/' and UTF-8 stay part of the id; '+' is literal in a path.
+  auto encoded = HttpGet(port, "/accounts/a%2F1%20%C3%a4", good);
+  ASSERT_TRUE(encoded.has_value());
+  EXPECT_EQ(encoded->status, 200) << encoded->body;
+  EXPECT_EQ(encoded->body, "<!DOCTYPE html>\n<p>account a/1 \xc3\xa4</p>\n");
+  auto plus = HttpGet(port, "/accounts/a+1", good);
+  ASSERT_TRUE(plus.has_value());
+  EXPECT_EQ(plus->status, 404);
+  EXPECT_THAT(plus->body, HasSubstr("'a+1'"));
+
+  for (const char* path : {"/accounts/nobody", "/accounts/..%2F..%2Fetc%2Fpasswd"}) {
+    auto missing = HttpGet(port, path, good);
+    ASSERT_TRUE(missing.has_value());
+    EXPECT_EQ(missing->status, 404) << path;
+  }
+  for (const char* path : {"/accounts/", "/accounts/a%0A1", "/accounts/a%2", "/accounts/a%zz", "/accounts/%"}) {
+    auto bad = HttpGet(port, path, good);
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->status, 400) << path;
+  }
+  auto refused = HttpRequest(port, "POST", "/accounts/a1", good);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 405) << "read-only";
+}
+
+TEST_F(HttpServerTest, AccountsAreNotFoundWhenNoPageIsConfigured) {
+  auto res = HttpGet(server_->port(), "/accounts/a1");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->status, 404);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ TEST(MethodRoles, EveryRetentionServiceMethodIsInTheTableAndNeedsARole) {
 TEST(MethodRoles, ReadsAreViewerSweepsOperatorProbesOpenUnknownDenied) {
   EXPECT_EQ(MinimumRole(kQueue), Role::kViewer);
   EXPECT_EQ(MinimumRole("/pulse.v1.RetentionService/GetCoverageReport"), Role::kViewer);
+  EXPECT_EQ(MinimumRole("/pulse.v1.RetentionService/GetAccountView"), Role::kViewer);
   EXPECT_EQ(MinimumRole(kSweep), Role::kOperator);
   EXPECT_EQ(MinimumRole("/grpc.health.v1.Health/Check"), Role::kNone);
   EXPECT_EQ(MinimumRole("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"), Role::kNone);

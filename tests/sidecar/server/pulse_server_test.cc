@@ -234,5 +234,45 @@ TEST_F(PulseServerTest, HandoffAuditNamesTheTokensHolderNotTheClientsClaim) {
   EXPECT_EQ((*stored)->audit.back().requested_by, "olga@example.com");
 }
 
+// GetAccountView over gRPC: a malformed id is refused naming the field
+// whatever the server's state; then FAILED_PRECONDITION until a sweep has
+// finished; then NOT_FOUND for an account it did not score.
+TEST_F(PulseServerTest, GetAccountViewChecksItsArgumentThenNeedsASweepThenFindsTheAccount) {
+  Start(LimitsConfig());
+  release_reads_.Notify();
+  {
+    absl::MutexLock lock(&state_->mu);
+    Account acme;
+    acme.id = "a1";
+    acme.name = "Acme";
+    state_->data.accounts.push_back(acme);
+  }
+  auto view = [this](const std::string& id, pulse::v1::AccountView* out) {
+    grpc::ClientContext ctx;
+    pulse::v1::GetAccountViewRequest request;
+    request.set_account_id(id);
+    return stub_->GetAccountView(&ctx, request, out);
+  };
+  pulse::v1::AccountView v;
+  for (const std::string& bad : {std::string(), std::string(300, 'z'), std::string("a\x01b")}) {
+    const grpc::Status s = view(bad, &v);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("account_id"));
+  }
+  EXPECT_EQ(view("a1", &v).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    ASSERT_TRUE(Sweep(&ctx).ok());
+  }
+  EXPECT_EQ(view("a2", &v).error_code(), grpc::StatusCode::NOT_FOUND);
+  const grpc::Status ok = view("a1", &v);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(v.name(), "Acme");
+  EXPECT_EQ(v.days_since_last_order(), -1) << "no order";
+  ASSERT_EQ(v.score_history_size(), 1) << "the sweep recorded its first score";
+  EXPECT_DOUBLE_EQ(v.score_history(0).churn_probability(), v.churn_probability());
+}
+
 }  // namespace
 }  // namespace pulse

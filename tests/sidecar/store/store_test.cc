@@ -667,6 +667,126 @@ TEST_P(StoreTest, ContactDecisionsInsertNewKeysOnlyAndReadBackInOrder) {
   EXPECT_EQ(all.size(), 2u);
 }
 
+TEST_P(StoreTest, ContactDecisionsForAccountAreThatAccountsOnlyOldestFirst) {
+  ContactDecision d1;
+  d1.key = "k1";
+  d1.account_id = "a1";
+  d1.action = "win_back";
+  d1.decided_at = At(48);
+  ContactDecision d2 = d1;
+  d2.key = "k2";
+  d2.decided_at = At(0);
+  d2.holdout = true;
+  ContactDecision other = d1;
+  other.key = "k3";
+  other.account_id = "a2";
+  ASSERT_THAT(store_->AddContactDecisions({d1, d2, other}), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ContactDecision> mine, store_->ContactDecisionsForAccount("a1"));
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].key, "k2");
+  EXPECT_TRUE(mine[0].holdout);
+  EXPECT_EQ(mine[1].key, "k1");
+  PULSE_ASSERT_OK_AND_ASSIGN(mine, store_->ContactDecisionsForAccount("nobody"));
+  EXPECT_THAT(mine, IsEmpty());
+}
+
+TEST_P(StoreTest, AccountRecordsAreOneAccountsRowsOfEveryKind) {
+  const CustomerData data = SampleCustomerData();
+  ASSERT_THAT(ApplyAll(*store_, data), IsOk());
+  ASSERT_FALSE(data.accounts.empty());
+  const std::string id = data.accounts.front().id;
+  PULSE_ASSERT_OK_AND_ASSIGN(AccountRecords records, store_->LoadAccountRecords(id));
+  ASSERT_TRUE(records.account.has_value());
+  EXPECT_EQ(Fields(*records.account), Fields(data.accounts.front()));
+  // Each kind: exactly the sample's records of this account (orders without their lines).
+  auto expect_same = [&id](const auto& got, const auto& all) {
+    std::vector<std::string> want;
+    for (const auto& r : all) {
+      if (r.account_id == id) want.push_back(r.id);
+    }
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(Ids(got), want);
+  };
+  expect_same(records.contacts, data.contacts);
+  expect_same(records.orders, data.orders);
+  expect_same(records.cases, data.cases);
+  expect_same(records.activities, data.activities);
+  expect_same(records.engagement, data.engagement);
+  expect_same(records.feedback, data.feedback);
+  EXPECT_FALSE(records.orders.empty()) << "the sample gives the first account orders";
+  for (const Order& o : records.orders) EXPECT_TRUE(o.lines.empty());
+
+  PULSE_ASSERT_OK_AND_ASSIGN(records, store_->LoadAccountRecords("no-such-account"));
+  EXPECT_FALSE(records.account.has_value());
+  EXPECT_THAT(records.orders, IsEmpty());
+}
+
+ScoreRecord Score(const std::string& account, absl::Time as_of, double p, int64_t sweep) {
+  ScoreRecord r;
+  r.account_id = account;
+  r.as_of = as_of;
+  r.sweep_id = sweep;
+  r.churn_probability = p;
+  r.value_at_risk = 1000 * p;
+  r.tier = Tier::kMid;
+  return r;
+}
+
+TEST(ScoreHistoryRule, RecordsTheFirstAChangeOfAtLeastTheStepOrAnOldRecord) {
+  const ScoreHistoryRule rule;
+  const ScoreRecord last = Score("a", At(0), 0.25, 1);
+  EXPECT_TRUE(ShouldRecordScore(nullptr, last, rule));
+  EXPECT_FALSE(ShouldRecordScore(&last, Score("a", At(24), 0.29, 2), rule));
+  EXPECT_FALSE(ShouldRecordScore(&last, Score("a", At(24), 0.21, 2), rule));
+  EXPECT_TRUE(ShouldRecordScore(&last, Score("a", At(24), 0.30, 2), rule)) << "0.30 - 0.25 is a hair under 0.05";
+  EXPECT_TRUE(ShouldRecordScore(&last, Score("a", At(24), 0.20, 2), rule));
+  EXPECT_FALSE(ShouldRecordScore(&last, Score("a", At(24 * 28 - 1), 0.25, 2), rule));
+  EXPECT_TRUE(ShouldRecordScore(&last, Score("a", At(24 * 28), 0.25, 2), rule));
+  EXPECT_FALSE(ShouldRecordScore(&last, Score("a", At(0), 0.9, 2), rule)) << "not after the last record";
+  EXPECT_FALSE(ShouldRecordScore(&last, Score("a", At(-24), 0.9, 2), rule));
+}
+
+TEST_P(StoreTest, ScoreHistoryGrowsOnlyOnChangeOrAge) {
+  const ScoreHistoryRule rule;
+  PULSE_ASSERT_OK_AND_ASSIGN(int64_t n, store_->RecordScores({Score("b", At(0), 0.5, 1), Score("a", At(0), 0.1, 1),
+                                                              Score("a", At(0), 0.7, 1)},
+                                                             rule));
+  EXPECT_EQ(n, 2) << "the first of a duplicate id wins";
+  // A day later: a moved by 0.05, b by 0.01, c is new.
+  PULSE_ASSERT_OK_AND_ASSIGN(n, store_->RecordScores({Score("a", At(24), 0.15, 2), Score("b", At(24), 0.51, 2),
+                                                      Score("c", At(24), 0.0, 2)},
+                                                     rule));
+  EXPECT_EQ(n, 2);
+  // 27 days after b's record: unchanged b is not recorded; at 28 days it is.
+  PULSE_ASSERT_OK_AND_ASSIGN(n, store_->RecordScores({Score("b", At(24 * 27), 0.52, 3)}, rule));
+  EXPECT_EQ(n, 0);
+  PULSE_ASSERT_OK_AND_ASSIGN(n, store_->RecordScores({Score("b", At(24 * 28), 0.52, 4)}, rule));
+  EXPECT_EQ(n, 1);
+  // The comparison is with the last *recorded* value: b drifting by 0.01 a day never records.
+  for (int day = 29; day < 33; ++day) {
+    PULSE_ASSERT_OK_AND_ASSIGN(n, store_->RecordScores({Score("b", At(24 * day), 0.52 + 0.01 * (day - 28), 5)}, rule));
+    EXPECT_EQ(n, 0) << day;
+  }
+  PULSE_ASSERT_OK_AND_ASSIGN(n, store_->RecordScores({Score("b", At(24 * 33), 0.57, 6)}, rule));
+  EXPECT_EQ(n, 1) << "0.57 is 0.05 from the last recorded 0.52";
+
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ScoreRecord> a, store_->ScoreHistory("a"));
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].as_of, At(0));
+  EXPECT_DOUBLE_EQ(a[0].churn_probability, 0.1);
+  EXPECT_EQ(a[0].sweep_id, 1);
+  EXPECT_DOUBLE_EQ(a[1].churn_probability, 0.15);
+  EXPECT_DOUBLE_EQ(a[1].value_at_risk, 150);
+  EXPECT_EQ(a[1].tier, Tier::kMid);
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ScoreRecord> b, store_->ScoreHistory("b"));
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[1].as_of, At(24 * 28));
+  EXPECT_EQ(b[2].as_of, At(24 * 33));
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ScoreRecord> none, store_->ScoreHistory("zzz"));
+  EXPECT_THAT(none, IsEmpty());
+  EXPECT_THAT(store_->RecordScores({Score("", At(0), 0.5, 1)}, rule), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // A writer adds tasks in batches while a reader lists them: every read sees
 // whole batches only, never fewer than before, and nothing fails.
 TEST_P(StoreTest, ConcurrentWriterAndReader) {

@@ -169,6 +169,33 @@ TEST_F(SweeperTest, ADryRunRecordsNoHoldoutAssignmentOrDecision) {
   EXPECT_TRUE(decisions.empty());
 }
 
+TEST_F(SweeperTest, ScoresAreRecordedAfterRealSweepsOnlyOnChangeOrAge) {
+  ASSERT_THAT(Sweep(/*dry_run=*/true), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(std::vector<ScoreRecord> history, store_->ScoreHistory("steady"));
+  EXPECT_TRUE(history.empty()) << "a dry run records nothing";
+
+  ASSERT_THAT(Sweep(), IsOk());
+  const AccountAssessment* steady = sweeper_->Latest()->portfolio.Find("steady");
+  ASSERT_NE(steady, nullptr);
+  for (const AccountAssessment& a : sweeper_->Latest()->portfolio.accounts) {
+    PULSE_ASSERT_OK_AND_ASSIGN(history, store_->ScoreHistory(a.account_id));
+    ASSERT_EQ(history.size(), 1u) << a.account_id;
+    EXPECT_DOUBLE_EQ(history[0].churn_probability, a.churn_probability);
+    EXPECT_DOUBLE_EQ(history[0].value_at_risk, a.value_at_risk);
+    EXPECT_EQ(history[0].tier, a.tier);
+    EXPECT_EQ(history[0].as_of, Day("2025-11-25"));
+  }
+  // A day later nothing changed much: nothing recorded. Four weeks after the first: everything again.
+  SweepRequest next;
+  next.as_of = Day("2025-11-26");
+  ASSERT_THAT(sweeper_->Run(next, nullptr), IsOk());
+  next.as_of = Day("2025-12-23");
+  ASSERT_THAT(sweeper_->Run(next, nullptr), IsOk());
+  PULSE_ASSERT_OK_AND_ASSIGN(history, store_->ScoreHistory("steady"));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].as_of, Day("2025-12-23"));
+}
+
 TEST_F(SweeperTest, SnapshotCarriesTheCoverageReport) {
   auto first = Sweep();
   ASSERT_THAT(first, IsOk());
