@@ -508,6 +508,7 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
         break;
       }
     }
+    if (!h.feedback.empty()) a.last_feedback_day = CivilFromEpochDay(h.feedback.back().day);
     a.overdue_products = FindOverdueProducts(h, today);
 
     a.signals = ComputeSignals(f, histories, config);
