@@ -106,6 +106,9 @@ struct AccountAssessment {
   double mean_gap_days = 0;
   int open_cases = 0;
   std::optional<absl::CivilDay> last_two_way_contact_day;
+  // The latest contact we made: an outbound (or undirected) call, or a
+  // meeting. Inbound calls and emails are the customer reaching us.
+  std::optional<absl::CivilDay> last_proactive_contact_day;
   // The latest survey answer (feedback record) received, if any.
   std::optional<absl::CivilDay> last_feedback_day;
   std::vector<OverdueProduct> overdue_products;

@@ -232,16 +232,17 @@ struct FeedbackPolicy {
 };
 
 // Recognition (docs/CONTACT_POLICY.md, "Recognition"): a thank-you from the
-// owner to a long-standing, steadily ordering, valuable account nobody has
-// talked to for a long time. Planned only in the capacity the risk tasks
+// owner to a long-standing, steadily ordering, valuable account we have not
+// reached out to for a long time. Planned only in the capacity the risk tasks
 // leave.
 struct RecognitionPolicy {
   bool enabled = true;
   // Tiers eligible ("key", "mid", "tail").
   std::vector<std::string> tiers = {"key", "mid"};
   // Customer (first order) for at least this many days.
-  int min_tenure_days = 1095;
-  // No two-way contact (call, meeting, inbound email) for at least this many days.
+  int min_tenure_days = 730;
+  // No contact from us (an outbound call or a meeting; the customer's own
+  // calls and emails do not count) for at least this many days.
   int quiet_days = 180;
   // Only for accounts at or below this churn probability.
   double max_churn_probability = 0.2;

@@ -250,7 +250,8 @@ void PlanProactive(const Portfolio& portfolio, const EngineConfig& config, const
       // Steady: a cadence of its own, and neither stopped nor falling.
       if (a.typical_gap_days <= 0 || OrdersWeakening(a)) continue;
       if (a.churn_probability > recognition.max_churn_probability) continue;
-      if (a.last_two_way_contact_day.has_value() && today - *a.last_two_way_contact_day < recognition.quiet_days) {
+      if (a.last_proactive_contact_day.has_value() &&
+          today - *a.last_proactive_contact_day < recognition.quiet_days) {
         continue;
       }
       if (auto r = last_recognition.find(a.account_id);
@@ -274,9 +275,10 @@ void PlanProactive(const Portfolio& portfolio, const EngineConfig& config, const
                 absl::StrCat("loyal customer: ", years, " years since the first order, orders about every ",
                              absl::StrFormat("%.0f", a.typical_gap_days), " days, annual value ",
                              absl::StrFormat("%.0f", a.annual_value), "; ",
-                             a.last_two_way_contact_day.has_value()
-                                 ? absl::StrCat("no two-way contact since ", FormatIsoDay(*a.last_two_way_contact_day))
-                                 : std::string("no two-way contact on record")));
+                             a.last_proactive_contact_day.has_value()
+                                 ? absl::StrCat("no call or meeting from us since ",
+                                                FormatIsoDay(*a.last_proactive_contact_day))
+                                 : std::string("no call or meeting from us on record")));
     }
   }
 

@@ -218,7 +218,7 @@ TEST(Recognition, LoyalQuietValuableAccountsFromTheirOwnerCappedPerWeek) {
   Book book;
   book.User("u1", 100).User("u2", 100);
   for (int i = 0; i < 4; ++i) book.Steady(absl::StrCat("k", i), "u1", Tier::kKey, 50000 + i);
-  book.Steady("m", "u2", Tier::kMid, 20000).last_two_way_contact_day = absl::CivilDay(2025, 1, 15);
+  book.Steady("m", "u2", Tier::kMid, 20000).last_proactive_contact_day = absl::CivilDay(2025, 1, 15);
   ContactPlan plan = Plan(book, RecognitionOnly());
   // Two per owner per week, most valuable first.
   EXPECT_THAT(AccountsWith(book, plan, ActionKind::kRecognition), ::testing::ElementsAre("k3", "k2", "m"));
@@ -228,18 +228,24 @@ TEST(Recognition, LoyalQuietValuableAccountsFromTheirOwnerCappedPerWeek) {
     EXPECT_THAT(q.status_detail, HasSubstr("not a risk task: loyal customer: 6 years since the first order"));
     EXPECT_THAT(q.description, HasSubstr("Not a risk task: call to thank them"));
   }
-  EXPECT_THAT(plan.queue[2].status_detail, HasSubstr("no two-way contact since 2025-01-15"));
+  EXPECT_THAT(plan.queue[2].status_detail, HasSubstr("no call or meeting from us since 2025-01-15"));
+  EXPECT_THAT(plan.queue[0].status_detail, HasSubstr("no call or meeting from us on record"));
   // One recognition earlier this week leaves one for u1.
   EXPECT_THAT(AccountsWith(book, Plan(book, RecognitionOnly(), {Task("k3", "u1", "recognition", "2025-11-24")}),
                            ActionKind::kRecognition),
               ::testing::ElementsAre("k2", "m"));
 }
 
-TEST(Recognition, NotForTheYoungTheTalkedToTheRiskyTheFallingTheTailOrTheUnowned) {
+TEST(Recognition, NotForTheYoungTheCalledTheRiskyTheFallingTheTailOrTheUnowned) {
   Book book;
   book.User("u1", 100);
   book.Steady("young", "u1", Tier::kKey, 9000, absl::CivilDay(2024, 6, 1));
-  book.Steady("talked", "u1", Tier::kKey, 9000).last_two_way_contact_day = absl::CivilDay(2025, 10, 1);
+  book.Steady("two-years", "u1", Tier::kMid, 60, absl::CivilDay(2023, 11, 20));
+  book.Steady("called", "u1", Tier::kKey, 9000).last_proactive_contact_day = absl::CivilDay(2025, 10, 1);
+  // The customer's own emails and calls are not contact from us.
+  AccountAssessment& emails = book.Steady("emails-us", "u1", Tier::kMid, 50);
+  emails.last_two_way_contact_day = absl::CivilDay(2025, 11, 20);
+  emails.last_proactive_contact_day = absl::CivilDay(2025, 3, 1);
   book.Steady("risky", "u1", Tier::kKey, 9000).churn_probability = 0.3;
   book.Steady("falling", "u1", Tier::kKey, 9000).signals.push_back({kSignalVolumeFalling, 0.5, "down"});
   book.Steady("irregular", "u1", Tier::kKey, 9000).typical_gap_days = 0;
@@ -248,8 +254,10 @@ TEST(Recognition, NotForTheYoungTheTalkedToTheRiskyTheFallingTheTailOrTheUnowned
   book.Steady("optout", "u1", Tier::kMid, 9000).do_not_contact = true;
   book.Steady("thanked", "u1", Tier::kMid, 9000);
   book.Steady("loyal", "u1", Tier::kMid, 100);
-  ContactPlan plan = Plan(book, RecognitionOnly(), {Task("thanked", "u1", "recognition", "2025-03-01")});
-  EXPECT_THAT(AccountsWith(book, plan, ActionKind::kRecognition), ::testing::ElementsAre("loyal"));
+  EngineConfig config = RecognitionOnly();
+  config.recognition.max_per_owner_per_week = 10;
+  ContactPlan plan = Plan(book, config, {Task("thanked", "u1", "recognition", "2025-03-01")});
+  EXPECT_THAT(AccountsWith(book, plan, ActionKind::kRecognition), ::testing::ElementsAre("loyal", "two-years", "emails-us"));
 }
 
 TEST(ProactivePass, NeverDisplacesARiskTaskAndSkipsAccountsWithOne) {
