@@ -24,7 +24,8 @@ struct ContactSimulationParams {
   // The chance that a task saves a truly leaving account, by action id.
   std::map<std::string, double> true_effect = {
       {"win_back", 0.40},        {"service_recovery", 0.45}, {"check_in", 0.30}, {"reorder_reminder", 0.20},
-      {"health_check", 0.25},    {"onboarding", 0.35},       {"growth", 0.15},   {"handover_intro", 0.35}};
+      {"health_check", 0.25},    {"onboarding", 0.35},       {"growth", 0.15},   {"handover_intro", 0.35},
+      {"feedback_request", 0.02}, {"recognition", 0.05}};
 };
 
 struct ContactSimulationSummary {

@@ -66,7 +66,7 @@ Commands:
                                                when a seller leaves (see `pulsectl handoff help`, docs/HANDOFF.md)
 
 Actions: win_back, service_recovery, check_in, reorder_reminder, health_check, onboarding, growth,
-handover_intro. The server address defaults to $PULSE_SERVER, then 127.0.0.1:50051.
+handover_intro, feedback_request, recognition. The server address defaults to $PULSE_SERVER, then 127.0.0.1:50051.
 )";
 
 int Usage(const std::string& error) {

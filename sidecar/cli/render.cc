@@ -51,10 +51,14 @@ std::string RenderQueue(const pulse::v1::ListContactQueueResponse& q) {
   for (const auto& e : q.entries()) {
     std::string who = e.assignee_id().empty() ? "(nobody)" : e.assignee_id();
     if (e.pool()) who += "*";
-    const std::string why = e.reasons().empty() ? "" : e.reasons(0).evidence();
+    // A proactive entry's why is its own (status_detail), not a risk signal.
+    const std::string why = e.proactive()        ? e.status_detail()
+                            : e.reasons().empty() ? ""
+                                                  : e.reasons(0).evidence();
     std::string due = e.due_date().empty() ? QueueStatusName(e.status()) : e.due_date();
     absl::StrAppend(&out, absl::StrFormat("%-4d ", e.rank()), Pad(Cut(e.account_name(), 28), 28), " ",
-                    absl::StrFormat("%-4s %-16s ", TierLabel(e.tier()), ActionName(e.action())),
+                    absl::StrFormat("%-4s %-16s ", TierLabel(e.tier()),
+                                    absl::StrCat(ActionName(e.action()), e.proactive() ? "+" : "")),
                     Pad(Cut(who, 14), 14),
                     absl::StrFormat(" %4.0f%% %12s %-10s ", 100 * e.churn_probability(),
                                     FormatMoney(e.value_at_risk(), ""), Cut(due, 10)),
@@ -62,7 +66,8 @@ std::string RenderQueue(const pulse::v1::ListContactQueueResponse& q) {
   }
   absl::StrAppend(&out, absl::StrFormat("%d of %d entries (sweep %d, as of %s)%s\n", q.entries_size(), q.total_size(),
                                         q.sweep_id(), q.as_of(), q.next_page_token().empty() ? "" : "; more on the next page"));
-  absl::StrAppend(&out, "* = pool team (the account has no active owner)\n");
+  absl::StrAppend(&out, "* = pool team (the account has no active owner); + = not a risk task (feedback request or "
+                       "recognition, in capacity the risk tasks left)\n");
   return out;
 }
 
@@ -204,6 +209,21 @@ std::string RenderCoverage(const pulse::v1::CoverageReport& r) {
                                   : "-",
                               s.open_complaints(), s.accounts_at_risk(), money(s.value_at_risk()),
                               s.accounts_outside_care()));
+  }
+  if (!r.survey().empty()) {
+    absl::StrAppend(&out, "\nAsked for feedback in the last ", r.ask_interval_days(),
+                    " days (an answer, or a Pulse request); answered = within ", r.answer_window_days(),
+                    " days of a Pulse request:\n",
+                    absl::StrFormat("%-8s %8s %8s %7s %13s %7s %17s\n", "segment", "accounts", "asked", "share",
+                                    "revenue asked", "share", "answered (n/req)"));
+    for (const auto& s : r.survey()) {
+      absl::StrAppend(&out, absl::StrFormat("%-8s %8d %8d %7s %13s %7s %17s\n", s.segment(), s.accounts(), s.asked(),
+                                            pct(s.asked_share()), money(s.revenue_asked()),
+                                            pct(s.revenue_asked_share()),
+                                            s.requests() > 0 ? absl::StrCat(pct(s.answer_rate()), " (", s.answered(),
+                                                                            "/", s.requests(), ")")
+                                                             : std::string("-")));
+    }
   }
   absl::StrAppend(&out, "\nOwners, by value at risk (* inactive, + pool):\n",
                   absl::StrFormat("%-26s %8s %13s %7s %13s %10s %9s %8s\n", "owner", "accounts", "revenue", "at risk",

@@ -317,7 +317,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
   if (!root || root.IsNull()) return absl::InvalidArgumentError("config: the file is empty");
   if (!r.ExpectMap(root, "", {"listen", "http_listen", "log_level", "log_format", "store", "adapter", "sweep", "tls",
                               "auth", "limits", "tiers", "signals", "churn_weights", "churn_model", "contact",
-                              "handoff"})) {
+                              "handoff", "feedback", "recognition"})) {
     return r.error();
   }
   r.String(root, "", "listen", &c.listen);
@@ -519,7 +519,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
                                       "same_reason_cooldown_days", "account_cooldown_days", "language",
                                       "effectiveness", "holdout", "holdout_exempt_actions",
                                       "effect_min_per_arm", "effect_prior_weight", "templates_file",
-                                      "language_by_country"})) {
+                                      "language_by_country", "proactive_capacity_share"})) {
     r.Int(n, "contact", "horizon_days", &p.horizon_days, 7, 730);
     r.Double(n, "contact", "at_risk_probability", &p.at_risk_probability, 0, 1);
     r.Double(n, "contact", "min_churn_probability", &p.min_churn_probability, 0, 1);
@@ -574,6 +574,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     }
     r.Int(n, "contact", "effect_min_per_arm", &p.effect_min_per_arm, 1, 1000000);
     r.Double(n, "contact", "effect_prior_weight", &p.effect_prior_weight, 0, 1e9);
+    r.Double(n, "contact", "proactive_capacity_share", &p.proactive_capacity_share, 0, 1);
   }
   HandoffPolicy& h = c.engine.handoff;
   if (const YAML::Node n = root["handoff"];
@@ -595,6 +596,36 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
     r.Double(n, "handoff", "affinity_bonus", &h.affinity_bonus, 0, 1);
     r.Int(n, "handoff", "watch_days", &h.watch_days, 0, 3650);
     r.Double(n, "handoff", "watch_threshold_factor", &h.watch_threshold_factor, 0, 1);
+  }
+  FeedbackPolicy& fb = c.engine.feedback;
+  if (const YAML::Node n = root["feedback"];
+      n && r.ExpectMap(n, "feedback", {"enabled", "ask_interval_days", "monthly_share", "answer_window_days"})) {
+    r.Bool(n, "feedback", "enabled", &fb.enabled);
+    r.Int(n, "feedback", "ask_interval_days", &fb.ask_interval_days, 30, 3650);
+    if (const YAML::Node m = n["monthly_share"]; m && r.ExpectMap(m, "feedback.monthly_share", {"mid", "tail"})) {
+      for (const char* tier : {"mid", "tail"}) {
+        r.Double(m, "feedback.monthly_share", tier, &fb.monthly_share[tier], 0, 1);
+      }
+    }
+    r.Int(n, "feedback", "answer_window_days", &fb.answer_window_days, 1, 365);
+  }
+  RecognitionPolicy& rec = c.engine.recognition;
+  if (const YAML::Node n = root["recognition"];
+      n && r.ExpectMap(n, "recognition", {"enabled", "tiers", "min_tenure_days", "quiet_days", "max_churn_probability",
+                                          "max_per_owner_per_week", "interval_days"})) {
+    r.Bool(n, "recognition", "enabled", &rec.enabled);
+    r.StringList(n, "recognition", "tiers", &rec.tiers);
+    for (const std::string& tier : rec.tiers) {
+      if (tier != "key" && tier != "mid" && tier != "tail") {
+        r.Fail("recognition.tiers", absl::StrCat("unknown tier '", tier, "' (known: key, mid, tail)"));
+        break;
+      }
+    }
+    r.Int(n, "recognition", "min_tenure_days", &rec.min_tenure_days, 0, 36500);
+    r.Int(n, "recognition", "quiet_days", &rec.quiet_days, 0, 3650);
+    r.Double(n, "recognition", "max_churn_probability", &rec.max_churn_probability, 0, 1);
+    r.Int(n, "recognition", "max_per_owner_per_week", &rec.max_per_owner_per_week, 0, 100);
+    r.Int(n, "recognition", "interval_days", &rec.interval_days, 1, 3650);
   }
   if (!r.ok()) return r.error();
   c.store_path = c.store_path == ":memory:" ? c.store_path : Resolve(base_dir, c.store_path);
@@ -860,6 +891,7 @@ std::string RenderConfig(const PulseConfig& c) {
   }
   out << YAML::Key << "effect_min_per_arm" << YAML::Value << e.contact.effect_min_per_arm;
   out << YAML::Key << "effect_prior_weight" << YAML::Value << e.contact.effect_prior_weight;
+  out << YAML::Key << "proactive_capacity_share" << YAML::Value << e.contact.proactive_capacity_share;
   out << YAML::EndMap;
   out << YAML::Key << "handoff" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "value_weight" << YAML::Value << e.handoff.value_weight;
@@ -871,6 +903,23 @@ std::string RenderConfig(const PulseConfig& c) {
   out << YAML::Key << "affinity_bonus" << YAML::Value << e.handoff.affinity_bonus;
   out << YAML::Key << "watch_days" << YAML::Value << e.handoff.watch_days;
   out << YAML::Key << "watch_threshold_factor" << YAML::Value << e.handoff.watch_threshold_factor;
+  out << YAML::EndMap;
+  out << YAML::Key << "feedback" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << e.feedback.enabled;
+  out << YAML::Key << "ask_interval_days" << YAML::Value << e.feedback.ask_interval_days;
+  out << YAML::Key << "monthly_share" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  for (const auto& [tier, share] : e.feedback.monthly_share) out << YAML::Key << tier << YAML::Value << share;
+  out << YAML::EndMap;
+  out << YAML::Key << "answer_window_days" << YAML::Value << e.feedback.answer_window_days;
+  out << YAML::EndMap;
+  out << YAML::Key << "recognition" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << e.recognition.enabled;
+  out << YAML::Key << "tiers" << YAML::Value << YAML::Flow << e.recognition.tiers;
+  out << YAML::Key << "min_tenure_days" << YAML::Value << e.recognition.min_tenure_days;
+  out << YAML::Key << "quiet_days" << YAML::Value << e.recognition.quiet_days;
+  out << YAML::Key << "max_churn_probability" << YAML::Value << e.recognition.max_churn_probability;
+  out << YAML::Key << "max_per_owner_per_week" << YAML::Value << e.recognition.max_per_owner_per_week;
+  out << YAML::Key << "interval_days" << YAML::Value << e.recognition.interval_days;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

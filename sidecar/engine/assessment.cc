@@ -12,6 +12,8 @@ absl::string_view ActionId(ActionKind a) {
     case ActionKind::kOnboarding: return "onboarding";
     case ActionKind::kGrowth: return "growth";
     case ActionKind::kHandoverIntro: return "handover_intro";
+    case ActionKind::kFeedbackRequest: return "feedback_request";
+    case ActionKind::kRecognition: return "recognition";
     case ActionKind::kNone: break;
   }
   return "";
@@ -20,7 +22,8 @@ absl::string_view ActionId(ActionKind a) {
 std::optional<ActionKind> ParseActionId(absl::string_view id) {
   for (ActionKind a : {ActionKind::kWinBack, ActionKind::kServiceRecovery, ActionKind::kCheckIn,
                        ActionKind::kReorderReminder, ActionKind::kHealthCheck, ActionKind::kOnboarding,
-                       ActionKind::kGrowth, ActionKind::kHandoverIntro}) {
+                       ActionKind::kGrowth, ActionKind::kHandoverIntro, ActionKind::kFeedbackRequest,
+                       ActionKind::kRecognition}) {
     if (ActionId(a) == id) return a;
   }
   return std::nullopt;

@@ -28,9 +28,14 @@ enum class ActionKind {
   kOnboarding = 6,
   kGrowth = 7,
   kHandoverIntro = 8,
+  // Proactive, not risk actions: planned only in the capacity the risk
+  // actions leave (PlanContacts), never instead of one.
+  kFeedbackRequest = 9,
+  kRecognition = 10,
 };
 // Stable ids: "win_back", "service_recovery", "check_in", "reorder_reminder",
-// "health_check", "onboarding", "growth", "handover_intro"; "" for kNone.
+// "health_check", "onboarding", "growth", "handover_intro", "feedback_request",
+// "recognition"; "" for kNone.
 absl::string_view ActionId(ActionKind a);
 std::optional<ActionKind> ParseActionId(absl::string_view id);
 
@@ -102,6 +107,11 @@ struct AccountAssessment {
   double mean_gap_days = 0;
   int open_cases = 0;
   std::optional<absl::CivilDay> last_two_way_contact_day;
+  // The latest contact we made: an outbound (or undirected) call, or a
+  // meeting. Inbound calls and emails are the customer reaching us.
+  std::optional<absl::CivilDay> last_proactive_contact_day;
+  // The latest survey answer (feedback record) received, if any.
+  std::optional<absl::CivilDay> last_feedback_day;
   std::vector<OverdueProduct> overdue_products;
 };
 

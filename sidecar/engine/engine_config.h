@@ -165,6 +165,9 @@ struct ContactPolicy {
   // Key accounts without an active owner go to these users (e.g. the sales
   // manager); empty = they stay unassigned and show in the queue.
   std::vector<std::string> key_account_user_ids;
+  // Proactive tasks (feedback requests, recognition) take at most this share
+  // of each person's weekly capacity, and only what the risk tasks left.
+  double proactive_capacity_share = 0.2;
   // No new task for the same account and action within this many days.
   int same_reason_cooldown_days = 30;
   // No new task of any kind for an account within this many days of the last.
@@ -182,13 +185,16 @@ struct ContactPolicy {
   std::map<std::string, double> effectiveness = {
       {"win_back", 0.30},       {"service_recovery", 0.35}, {"check_in", 0.20},
       {"reorder_reminder", 0.10}, {"health_check", 0.15},   {"onboarding", 0.25},
-      {"growth", 0.10},         {"handover_intro", 0.25}};
+      {"growth", 0.10},         {"handover_intro", 0.25},   {"feedback_request", 0.03},
+      {"recognition", 0.05}};
   // Share of each tier's accounts ("key", "mid", "tail") held out: they get
   // no tasks, so that the tasks' effect can be measured against them.
   // Assigned by a salted hash on first sight and recorded; 0 disables.
   std::map<std::string, double> holdout_share = {{"key", 0.10}, {"mid", 0.10}, {"tail", 0.10}};
-  // Actions never withheld from a holdout account.
-  std::vector<std::string> holdout_exempt_actions = {"handover_intro"};
+  // Actions never withheld from a holdout account. Feedback requests and
+  // recognition are not saves and are planned for low-risk accounts; see
+  // docs/CONTACT_POLICY.md ("The holdout").
+  std::vector<std::string> holdout_exempt_actions = {"handover_intro", "feedback_request", "recognition"};
   // The measured effect replaces the prior once both arms of an action have
   // this many matured decisions...
   int effect_min_per_arm = 30;
@@ -220,6 +226,45 @@ struct HandoffPolicy {
   double watch_threshold_factor = 0.5;
 };
 
+// Feedback requests (docs/CONTACT_POLICY.md, "Feedback requests"): a short
+// survey invitation for mid and tail accounts not asked recently, sampled, in
+// the capacity the risk tasks leave. Key accounts are asked before their
+// yearly health check (its task says so) instead.
+struct FeedbackPolicy {
+  bool enabled = true;
+  // An account counts as asked when it had a Pulse feedback_request task or
+  // sent a feedback answer within this many days; it is not asked again
+  // before that.
+  int ask_interval_days = 365;
+  // At most this share of each tier's accounts ("mid", "tail") is asked per
+  // calendar month (Pulse's requests this month count), and at most a
+  // quarter of that in one week. 0 = the tier is never asked.
+  std::map<std::string, double> monthly_share = {{"mid", 0.10}, {"tail", 0.05}};
+  // A request counts as answered when feedback arrives within this many days.
+  int answer_window_days = 30;
+};
+
+// Recognition (docs/CONTACT_POLICY.md, "Recognition"): a thank-you from the
+// owner to a long-standing, steadily ordering, valuable account we have not
+// reached out to for a long time. Planned only in the capacity the risk tasks
+// leave.
+struct RecognitionPolicy {
+  bool enabled = true;
+  // Tiers eligible ("key", "mid", "tail").
+  std::vector<std::string> tiers = {"key", "mid"};
+  // Customer (first order) for at least this many days.
+  int min_tenure_days = 730;
+  // No contact from us (an outbound call or a meeting; the customer's own
+  // calls and emails do not count) for at least this many days.
+  int quiet_days = 180;
+  // Only for accounts at or below this churn probability.
+  double max_churn_probability = 0.2;
+  // At most this many recognition tasks per owner per week.
+  int max_per_owner_per_week = 2;
+  // No second recognition for an account within this many days.
+  int interval_days = 365;
+};
+
 struct EngineConfig {
   TierPolicy tiers;
   SignalPolicy signals;
@@ -227,6 +272,8 @@ struct EngineConfig {
   ChurnModelPolicy churn_model;
   ContactPolicy contact;
   HandoffPolicy handoff;
+  FeedbackPolicy feedback;
+  RecognitionPolicy recognition;
 };
 
 }  // namespace pulse

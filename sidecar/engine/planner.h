@@ -58,6 +58,9 @@ struct QueueItem {
   bool backfill = false;
   // Withheld from a holdout account in this plan (not in an earlier one).
   bool held_out_now = false;
+  // Not a risk task (a feedback request or a recognition): planned in the
+  // proactive pass, after every risk item; status_detail says why.
+  bool proactive = false;
 };
 
 struct ContactPlan {
@@ -103,6 +106,13 @@ std::string MakeTaskKey(const std::string& account_id, ActionKind action, absl::
 // compare fairly. The capacity it freed goes to the next items deferred for
 // capacity with the same assignee (marked `backfill`), so no one's week is
 // left partly empty.
+//
+// Proactive pass: after every risk item (and the backfill), recognitions and
+// then feedback requests are planned in the capacity that is left, so they
+// never displace a risk task. An account with any risk item in this plan, or
+// in its account cooldown, gets neither. Only planned proactive items are
+// listed (marked `proactive`); an account not reached is a candidate again in
+// the next sweep. See docs/CONTACT_POLICY.md.
 ContactPlan PlanContacts(const Portfolio& portfolio, const EngineConfig& config, const PlanParams& params);
 
 }  // namespace pulse

@@ -588,6 +588,15 @@ Portfolio AssessPortfolio(const CustomerData& data, const EngineConfig& config, 
         break;
       }
     }
+    for (auto it = h.activities.rbegin(); it != h.activities.rend(); ++it) {
+      const Activity& act = *it->record;
+      if (act.type == ActivityType::kMeeting ||
+          (act.type == ActivityType::kCall && act.direction != Direction::kInbound)) {
+        a.last_proactive_contact_day = CivilFromEpochDay(it->day);
+        break;
+      }
+    }
+    if (!h.feedback.empty()) a.last_feedback_day = CivilFromEpochDay(h.feedback.back().day);
     a.overdue_products = FindOverdueProducts(h, today);
 
     a.signals = ComputeSignals(f, histories, config);

@@ -27,14 +27,33 @@ const TaskTemplates& DefaultTaskTemplates() {
                               "Send a personal reminder about the products below (not a mass mail)."};
     fi["reorder_reminder"] = {"Tilausmuistutus", subject,
                               "Lähetä henkilökohtainen muistutus alla olevista tuotteista (ei massapostia)."};
-    en["health_check"] = {"Relationship health check", subject, "Book the yearly relationship health check."};
-    fi["health_check"] = {"Asiakkuuskatsaus", subject, "Sovi vuosittainen asiakkuuskatsaus."};
+    en["health_check"] = {"Relationship health check", subject,
+                          "Book the yearly relationship health check, and a week before it send the two-question "
+                          "survey (how likely they are to recommend us, 0-10, and what we should do better) so the "
+                          "answers can be discussed in the meeting."};
+    fi["health_check"] = {"Asiakkuuskatsaus", subject,
+                          "Sovi vuosittainen asiakkuuskatsaus ja lähetä viikkoa ennen sitä kahden kysymyksen kysely "
+                          "(kuinka todennäköisesti he suosittelisivat meitä, 0-10, ja mitä voisimme tehdä paremmin), "
+                          "jotta vastauksista voidaan puhua tapaamisessa."};
     en["onboarding"] = {"Onboarding call", subject, "Call the new customer: make sure the start goes well."};
     fi["onboarding"] = {"Aloituspuhelu", subject, "Soita uudelle asiakkaalle: varmista, että alku sujuu."};
     en["growth"] = {"Growth call", subject, "Call about the growth opportunity."};
     fi["growth"] = {"Kasvupuhelu", subject, "Soita kasvumahdollisuudesta."};
     en["handover_intro"] = {"Handover intro call", subject, "Introduce yourself as the new owner."};
     fi["handover_intro"] = {"Esittäytymispuhelu", subject, "Esittäydy uutena yhteyshenkilönä."};
+    en["feedback_request"] = {"Feedback request", subject,
+                              "Send a short personal survey invitation with two questions: how likely they are to "
+                              "recommend us (0-10), and what we should do better. Record the answer in the CRM."};
+    fi["feedback_request"] = {"Palautepyyntö", subject,
+                              "Lähetä lyhyt henkilökohtainen kyselykutsu, jossa on kaksi kysymystä: kuinka "
+                              "todennäköisesti he suosittelisivat meitä (0-10) ja mitä voisimme tehdä paremmin. "
+                              "Kirjaa vastaus CRM:ään."};
+    en["recognition"] = {"Thank-you call", subject,
+                         "Not a risk task: call to thank them for their long and steady custom (an anniversary is a "
+                         "good moment), and offer early access to the next offer if there is one."};
+    fi["recognition"] = {"Kiitospuhelu", subject,
+                         "Ei riskitehtävä: soita ja kiitä pitkästä ja tasaisesta asiakkuudesta (vuosipäivä on hyvä "
+                         "hetki), ja tarjoa ennakkotietoa seuraavasta tarjouksesta, jos sellainen on."};
     return t;
   }();
   return *kDefaults;

@@ -27,6 +27,7 @@ TaskType TaskTypeFor(ActionKind action) {
   switch (action) {
     case ActionKind::kHealthCheck: return TaskType::kMeeting;
     case ActionKind::kReorderReminder: return TaskType::kEmailDraft;
+    case ActionKind::kFeedbackRequest: return TaskType::kEmailDraft;
     default: return TaskType::kCall;
   }
 }
@@ -55,6 +56,19 @@ std::string TaskDescription(const AccountAssessment& a, ActionKind action, absl:
                       "\n");
     }
   }
+  absl::StrAppend(&out, fi ? "Tee näin: " : "What to do: ", templates.Get(language, std::string(ActionId(action))).what_to_do,
+                  "\n");
+  absl::StrAppend(&out, "Pulse task key: ", key);
+  return out;
+}
+
+std::string ProactiveTaskDescription(ActionKind action, absl::CivilDay as_of, const std::string& reason,
+                                     const std::string& key, const std::string& language,
+                                     const TaskTemplates& templates) {
+  const bool fi = Finnish(language);
+  std::string out;
+  absl::StrAppend(&out, fi ? "Miksi (Pulse, " : "Why (Pulse, ", FormatIsoDay(as_of), "; ",
+                  fi ? "ei riskitehtävä" : "not a risk task", "):\n- ", reason, "\n");
   absl::StrAppend(&out, fi ? "Tee näin: " : "What to do: ", templates.Get(language, std::string(ActionId(action))).what_to_do,
                   "\n");
   absl::StrAppend(&out, "Pulse task key: ", key);

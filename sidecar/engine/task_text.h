@@ -27,6 +27,13 @@ std::string TaskDescription(const AccountAssessment& a, ActionKind action, absl:
                             const std::string& key, const std::string& language,
                             const TaskTemplates& templates = DefaultTaskTemplates());
 
+// A proactive task's text (feedback request, recognition): says plainly that
+// it is not a risk task, gives `reason` (why this account), what to do, and
+// ends with the task key line like TaskDescription.
+std::string ProactiveTaskDescription(ActionKind action, absl::CivilDay as_of, const std::string& reason,
+                                     const std::string& key, const std::string& language,
+                                     const TaskTemplates& templates = DefaultTaskTemplates());
+
 // The CRM record type an action becomes.
 TaskType TaskTypeFor(ActionKind action);
 

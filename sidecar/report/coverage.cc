@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sidecar/common/time_util.h"
@@ -58,6 +59,78 @@ void FinishShares(SegmentFigures& s, double total_revenue) {
   s.contacted_share = Share(static_cast<double>(s.contacted), s.accounts);
 }
 
+// Survey coverage by tier (see SurveyFigures).
+std::vector<SurveyFigures> ComputeSurveyFigures(const CustomerData& data, const Portfolio& portfolio,
+                                                const CoverageWork& work,
+                                                const absl::flat_hash_map<std::string, OrderFacts>& orders,
+                                                const CoverageParams& params) {
+  const absl::Time as_of = portfolio.as_of;
+  const absl::Time asked_since = as_of - absl::Hours(24) * params.ask_interval_days;
+  const absl::Duration window = absl::Hours(24) * params.answer_window_days;
+  absl::flat_hash_map<std::string, std::vector<absl::Time>> answers;  // by account, sorted
+  for (const Feedback& f : data.feedback) {
+    if (f.received_at <= as_of) answers[f.account_id].push_back(f.received_at);
+  }
+  for (auto& [account, times] : answers) std::sort(times.begin(), times.end());
+  absl::flat_hash_set<std::string> asked;
+  for (const auto& [account, times] : answers) {
+    if (times.back() > asked_since) asked.insert(account);
+  }
+  const std::string request_id(ActionId(ActionKind::kFeedbackRequest));
+  std::vector<SurveyFigures> out(4);
+  out[0].segment = kSegmentKey;
+  out[1].segment = kSegmentMid;
+  out[2].segment = kSegmentTail;
+  out[3].segment = kSegmentAll;
+  auto tier_row = [&](Tier tier) -> SurveyFigures* {
+    switch (tier) {
+      case Tier::kKey: return &out[0];
+      case Tier::kMid: return &out[1];
+      case Tier::kTail: return &out[2];
+      default: return nullptr;
+    }
+  };
+  for (const LedgerTask& t : work.recent_tasks) {
+    if (t.failed || t.holdout || t.action != request_id || t.created_at > as_of || t.created_at <= asked_since) {
+      continue;
+    }
+    asked.insert(t.account_id);
+    if (as_of - t.created_at < window) continue;  // its answer window is still open
+    const AccountAssessment* a = portfolio.Find(t.account_id);
+    if (a == nullptr) continue;
+    bool answered = false;
+    if (auto it = answers.find(t.account_id); it != answers.end()) {
+      auto first = std::lower_bound(it->second.begin(), it->second.end(), t.created_at);
+      answered = first != it->second.end() && *first - t.created_at <= window;
+    }
+    for (SurveyFigures* row : {tier_row(a->tier), &out[3]}) {
+      if (row == nullptr) continue;
+      ++row->requests;
+      row->answered += answered ? 1 : 0;
+    }
+  }
+  for (const AccountAssessment& a : portfolio.accounts) {
+    double revenue = 0;
+    if (auto it = orders.find(a.account_id); it != orders.end()) revenue = std::max(0.0, it->second.revenue);
+    const bool was_asked = asked.contains(a.account_id);
+    for (SurveyFigures* row : {tier_row(a.tier), &out[3]}) {
+      if (row == nullptr) continue;
+      ++row->accounts;
+      row->revenue += revenue;
+      if (was_asked) {
+        ++row->asked;
+        row->revenue_asked += revenue;
+      }
+    }
+  }
+  for (SurveyFigures& row : out) {
+    row.asked_share = Share(static_cast<double>(row.asked), row.accounts);
+    row.revenue_asked_share = Share(row.revenue_asked, row.revenue);
+    row.answer_rate = Share(static_cast<double>(row.answered), row.requests);
+  }
+  return out;
+}
+
 }  // namespace
 
 bool InCareModel(const AccountAssessment& account) {
@@ -78,6 +151,8 @@ CoverageParams CoverageParamsFrom(const EngineConfig& config) {
   p.at_risk_probability = config.contact.at_risk_probability;
   p.default_weekly_capacity = config.contact.default_weekly_capacity;
   p.pool_user_ids = config.contact.pool_user_ids;
+  p.ask_interval_days = config.feedback.ask_interval_days;
+  p.answer_window_days = config.feedback.answer_window_days;
   return p;
 }
 
@@ -261,6 +336,10 @@ CoverageReport BuildCoverageReport(const CustomerData& data, const EngineConfig&
     uncovered.resize(static_cast<size_t>(std::max(0, params.largest_outside_care)));
   }
   report.largest_outside_care = std::move(uncovered);
+
+  report.ask_interval_days = params.ask_interval_days;
+  report.answer_window_days = params.answer_window_days;
+  report.survey = ComputeSurveyFigures(data, portfolio, work, orders, params);
 
   // The trend: the same figures replayed as of earlier days, oldest first.
   for (int k = params.trend_periods; k >= 1; --k) {

@@ -118,8 +118,32 @@ struct UncoveredAccount {
   double value_at_risk = 0;
 };
 
+// Survey coverage of one tier ("key", "mid", "tail") or of "all" accounts.
+// An account counts as asked when it sent a feedback answer (any feedback
+// record) or Pulse created a feedback_request task for it (the task ledger)
+// within the ask interval ending on the as-of day.
+struct SurveyFigures {
+  std::string segment;
+  int64_t accounts = 0;
+  double revenue = 0;  // 365-day revenue, as in SegmentFigures
+  int64_t asked = 0;
+  double asked_share = 0;  // of `accounts`
+  double revenue_asked = 0;
+  double revenue_asked_share = 0;  // of `revenue`; 0 when that is 0
+  // Pulse's feedback requests created within the ask interval and at least
+  // the answer window before the as-of (so each had its full window), and of
+  // them those followed by a feedback answer within the answer window.
+  int64_t requests = 0;
+  int64_t answered = 0;
+  double answer_rate = 0;  // answered / requests; 0 when there are none
+};
+
 struct CoverageReport {
   CoverageFigures current;
+  // key, mid, tail, all; always all four, in that order.
+  std::vector<SurveyFigures> survey;
+  int ask_interval_days = 0;
+  int answer_window_days = 0;
   std::vector<OwnerFigures> owners;  // by value at risk, then user id
   // Earlier as-of days replayed with the same engine, oldest first, ending
   // with `current`.
@@ -148,6 +172,9 @@ struct CoverageParams {
   // A task counts as open this many days after it was created (the planner's
   // same-reason cooldown: within it, Pulse treats the task as still open).
   int open_task_days = 30;
+  // From the engine's FeedbackPolicy: survey coverage.
+  int ask_interval_days = 365;
+  int answer_window_days = 30;
   // From the engine's ContactPolicy.
   double at_risk_probability = 0.5;
   int default_weekly_capacity = 15;

@@ -284,6 +284,30 @@ std::string RenderCoverageHtml(const pulse::v1::CoverageReport& r) {
                     r.period_days(), " days, of those that ordered in the year before.</p>\n",
                     VerticalBars("chart-churn", "Churn rate over the last period by tier", groups, marks, {}, top));
   }
+  // Survey coverage by tier.
+  if (!r.survey().empty()) {
+    std::vector<std::string> groups;
+    std::vector<std::vector<Mark>> marks;
+    for (const auto& s : r.survey()) {
+      groups.push_back(SegmentLabel(s.segment()));
+      marks.push_back({Mark{"asked_share", s.segment(), "", "", s.asked_share(), s.asked_share(),
+                            absl::StrCat(Pct(s.asked_share()), " (", s.asked(), "/", s.accounts(), ")"), 0},
+                       Mark{"revenue_asked_share", s.segment(), "", "", s.revenue_asked_share(),
+                            s.revenue_asked_share(), Pct(s.revenue_asked_share()), 1},
+                       Mark{"answer_rate", s.segment(), "", "", s.answer_rate(), s.answer_rate(),
+                            s.requests() > 0 ? absl::StrCat(Pct(s.answer_rate()), " (", s.answered(), "/",
+                                                            s.requests(), ")")
+                                             : std::string("-"),
+                            2}});
+    }
+    absl::StrAppend(&out, "<h2>Asked for feedback</h2>\n<p class=\"note\">Accounts (and their revenue) that sent a "
+                    "feedback answer or got a Pulse feedback request in the last ", r.ask_interval_days(),
+                    " days; the answer rate of Pulse's requests (answered within ", r.answer_window_days(),
+                    " days).</p>\n",
+                    VerticalBars("chart-survey", "Share of accounts and of revenue asked for feedback, and the answer "
+                                 "rate, by tier", groups, marks,
+                                 {"share of accounts asked", "share of revenue asked", "answer rate"}, 1.0));
+  }
   // 3. Value at risk by owner.
   {
     std::vector<std::string> rows;

@@ -253,6 +253,21 @@ absl::Status LatestCoverageReport(const Sweeper& sweeper, pulse::v1::CoverageRep
   out->set_at_risk_probability(r.at_risk_probability);
   out->set_activities_available(r.activities_available);
   FillFigures(r.current, out->mutable_current());
+  out->set_ask_interval_days(r.ask_interval_days);
+  out->set_answer_window_days(r.answer_window_days);
+  for (const SurveyFigures& f : r.survey) {
+    auto* survey = out->add_survey();
+    survey->set_segment(f.segment);
+    survey->set_accounts(f.accounts);
+    survey->set_revenue(f.revenue);
+    survey->set_asked(f.asked);
+    survey->set_asked_share(f.asked_share);
+    survey->set_revenue_asked(f.revenue_asked);
+    survey->set_revenue_asked_share(f.revenue_asked_share);
+    survey->set_requests(f.requests);
+    survey->set_answered(f.answered);
+    survey->set_answer_rate(f.answer_rate);
+  }
   for (const OwnerFigures& o : r.owners) {
     auto* owner = out->add_owners();
     owner->set_user_id(o.user_id);
@@ -375,6 +390,7 @@ absl::Status RetentionServiceImpl::DoListContactQueue(const pulse::v1::ListConta
     e->set_pool(item.pool);
     e->set_status_detail(item.status_detail);
     e->set_backfill(item.backfill);
+    e->set_proactive(item.proactive);
   }
   response->set_total_size(static_cast<int>(matched));
   if (offset + response->entries_size() < matched) {

@@ -487,7 +487,13 @@ absl::StatusOr<pulse::v1::SweepReport> Sweeper::Run(const SweepRequest& request,
   if (cancel_.load()) return finish(absl::CancelledError("sweep cancelled"));
   pass.Phase(pulse::v1::SWEEP_PHASE_PLAN, "planning the contact queue");
   const ContactPolicy& policy = config_.engine.contact;
-  const int lookback_days = std::max({policy.same_reason_cooldown_days, policy.account_cooldown_days, 7});
+  // Back far enough for every cooldown, the month's feedback sample, and the
+  // feedback and recognition intervals (an account asked within the interval
+  // is not asked again; the coverage report counts who was asked in it).
+  const int lookback_days =
+      std::max({policy.same_reason_cooldown_days, policy.account_cooldown_days, 31,
+                config_.engine.feedback.ask_interval_days,
+                config_.engine.recognition.enabled ? config_.engine.recognition.interval_days : 0});
   absl::StatusOr<std::vector<TaskRecord>> recent = store_->TasksCreatedSince(pass.as_of - absl::Hours(24) * lookback_days);
   if (!recent.ok()) return finish(recent.status());
   PlanParams plan_params;

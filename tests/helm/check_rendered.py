@@ -16,7 +16,7 @@ import yaml
 # The keys sidecar/config/config.cc accepts, as a tree (None = a leaf). Keep in step with ParseConfig:
 # pulsed rejects any other key, so the chart must render only these.
 EFFECTIVENESS_ACTIONS = ["win_back", "service_recovery", "check_in", "reorder_reminder", "health_check",
-                         "onboarding", "growth", "handover_intro"]
+                         "onboarding", "growth", "handover_intro", "feedback_request", "recognition"]
 CONFIG_KEYS = {
     "listen": None,
     "http_listen": None,
@@ -38,9 +38,13 @@ CONFIG_KEYS = {
     "contact": {"horizon_days": None, "at_risk_probability": None, "min_churn_probability": None,
                 "default_weekly_capacity": None, "pool_users": None, "key_account_users": None,
                 "same_reason_cooldown_days": None, "account_cooldown_days": None, "language": None,
-                "effectiveness": {a: None for a in EFFECTIVENESS_ACTIONS}},
+                "effectiveness": {a: None for a in EFFECTIVENESS_ACTIONS}, "proactive_capacity_share": None},
+    "feedback": {"enabled": None, "ask_interval_days": None, "monthly_share": {"mid": None, "tail": None},
+                 "answer_window_days": None},
+    "recognition": {"enabled": None, "tiers": None, "min_tenure_days": None, "quiet_days": None,
+                    "max_churn_probability": None, "max_per_owner_per_week": None, "interval_days": None},
 }
-LIST_KEYS = {"contact.pool_users", "contact.key_account_users"}
+LIST_KEYS = {"contact.pool_users", "contact.key_account_users", "recognition.tiers"}
 # Signal settings config.cc takes per tier: one scalar, or a map of some of key/mid/tail to scalars.
 TIERED_KEYS = {f"signals.{k}" for k in CONFIG_KEYS["signals"] if k != "min_orders_for_cadence"}
 TIERS = {"key", "mid", "tail"}

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -59,6 +62,11 @@ std::map<std::string, double> ExpectedMarks(const pulse::v1::CoverageReport& r) 
       out[absl::StrCat("revenue_share|", s.segment(), "||")] = s.revenue_share();
     }
     out[absl::StrCat("churn_rate|", s.segment(), "||")] = s.churn_rate();
+  }
+  for (const auto& v : r.survey()) {
+    out[absl::StrCat("asked_share|", v.segment(), "||")] = v.asked_share();
+    out[absl::StrCat("revenue_asked_share|", v.segment(), "||")] = v.revenue_asked_share();
+    out[absl::StrCat("answer_rate|", v.segment(), "||")] = v.answer_rate();
   }
   for (const auto& o : r.owners()) {
     if (o.value_at_risk() > 0) out[absl::StrCat("value_at_risk||", o.user_id(), "|")] = o.value_at_risk();
@@ -212,6 +220,33 @@ TEST_F(CoverageTest, RpcCliPageAndBrowserShowTheSameFigures) {
     EXPECT_NEAR(report.current().revenue(), total, 1e-6 * total);
     EXPECT_EQ(all.churn_base(), base);
     EXPECT_EQ(all.churned(), churned);
+  }
+
+  // Survey coverage recomputed from feedback.csv: on the first sweep Pulse has made no request yet, so the
+  // accounts asked in the last 365 days are those with a feedback answer in them.
+  {
+    ASSERT_EQ(report.survey_size(), 4);
+    EXPECT_EQ(report.ask_interval_days(), 365);
+    const absl::CivilDay as_of = *ParseIsoDay(kEndDate);
+    std::set<std::string> answered;
+    auto reader = CsvReader::Open((dir_ / "feedback.csv").string());
+    ASSERT_TRUE(reader.ok());
+    CsvRow row;
+    std::string error;
+    while ((*reader)->Next(&row, &error)) {
+      absl::StatusOr<absl::Time> at = ParseIsoTime(row.Get("received_at"));
+      ASSERT_TRUE(at.ok()) << row.line();
+      if (as_of - UtcDay(*at) < 365) answered.insert(std::string(row.Get("account_id")));
+    }
+    const auto& survey_all = report.survey(3);
+    EXPECT_EQ(survey_all.segment(), "all");
+    EXPECT_EQ(survey_all.accounts(), all.accounts());
+    EXPECT_EQ(survey_all.asked(), static_cast<int64_t>(answered.size()));
+    EXPECT_EQ(survey_all.requests(), 0);
+    EXPECT_EQ(report.survey(0).asked() + report.survey(1).asked() + report.survey(2).asked(), survey_all.asked());
+    // The demo's yearly survey is answered by most key accounts and few of the long tail.
+    EXPECT_GT(report.survey(0).asked_share(), report.survey(2).asked_share());
+    EXPECT_GT(report.survey(2).accounts() - report.survey(2).asked(), report.survey(2).asked());
   }
 
   // The page on the HTTP port.

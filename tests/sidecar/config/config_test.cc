@@ -223,6 +223,62 @@ TEST(Config, HandoffKeys) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must not all be 0")));
 }
 
+TEST(Config, FeedbackAndRecognitionKeys) {
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig defaults, ParseConfig(kMinimal, "/x"));
+  EXPECT_TRUE(defaults.engine.feedback.enabled);
+  EXPECT_EQ(defaults.engine.feedback.ask_interval_days, 365);
+  EXPECT_DOUBLE_EQ(defaults.engine.feedback.monthly_share.at("tail"), 0.05);
+  EXPECT_EQ(defaults.engine.recognition.max_per_owner_per_week, 2);
+  EXPECT_DOUBLE_EQ(defaults.engine.contact.proactive_capacity_share, 0.2);
+  EXPECT_THAT(defaults.engine.contact.holdout_exempt_actions,
+              ::testing::ElementsAre("handover_intro", "feedback_request", "recognition"));
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      PulseConfig c,
+      ParseConfig(std::string(kMinimal) +
+                      "contact: {proactive_capacity_share: 0.3, effectiveness: {recognition: 0.1}}\n"
+                      "feedback: {ask_interval_days: 180, monthly_share: {tail: 0.02}, answer_window_days: 14}\n"
+                      "recognition: {enabled: false, tiers: [key], min_tenure_days: 730, quiet_days: 90, "
+                      "max_churn_probability: 0.1, max_per_owner_per_week: 1, interval_days: 180}\n",
+                  "/x"));
+  EXPECT_DOUBLE_EQ(c.engine.contact.proactive_capacity_share, 0.3);
+  EXPECT_DOUBLE_EQ(c.engine.contact.effectiveness.at("recognition"), 0.1);
+  EXPECT_EQ(c.engine.feedback.ask_interval_days, 180);
+  EXPECT_DOUBLE_EQ(c.engine.feedback.monthly_share.at("tail"), 0.02);
+  EXPECT_DOUBLE_EQ(c.engine.feedback.monthly_share.at("mid"), 0.10);  // kept
+  EXPECT_EQ(c.engine.feedback.answer_window_days, 14);
+  EXPECT_FALSE(c.engine.recognition.enabled);
+  EXPECT_THAT(c.engine.recognition.tiers, ::testing::ElementsAre("key"));
+  EXPECT_EQ(c.engine.recognition.min_tenure_days, 730);
+  EXPECT_EQ(c.engine.recognition.quiet_days, 90);
+  EXPECT_DOUBLE_EQ(c.engine.recognition.max_churn_probability, 0.1);
+  EXPECT_EQ(c.engine.recognition.max_per_owner_per_week, 1);
+  EXPECT_EQ(c.engine.recognition.interval_days, 180);
+  PULSE_ASSERT_OK_AND_ASSIGN(PulseConfig back, ParseConfig(RenderConfig(c), "/x"));
+  EXPECT_EQ(back.engine.feedback.ask_interval_days, 180);
+  EXPECT_DOUBLE_EQ(back.engine.feedback.monthly_share.at("tail"), 0.02);
+  EXPECT_FALSE(back.engine.recognition.enabled);
+  EXPECT_EQ(back.engine.recognition.tiers, c.engine.recognition.tiers);
+  EXPECT_EQ(back.engine.recognition.interval_days, 180);
+  EXPECT_DOUBLE_EQ(back.engine.contact.proactive_capacity_share, 0.3);
+  auto with = [](const std::string& extra) { return ParseConfig(std::string(kMinimal) + extra, "/x"); };
+  EXPECT_THAT(with("feedback: {ask_every: 3}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("feedback.ask_every: unknown key")));
+  EXPECT_THAT(with("feedback: {monthly_share: {key: 0.1}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("feedback.monthly_share.key: unknown key")));
+  EXPECT_THAT(with("feedback: {monthly_share: {tail: 1.5}}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("feedback.monthly_share.tail: must be between")));
+  EXPECT_THAT(with("feedback: {ask_interval_days: 7}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("feedback.ask_interval_days: must be between")));
+  EXPECT_THAT(with("recognition: {tiers: [gold]}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("recognition.tiers: unknown tier 'gold'")));
+  EXPECT_THAT(with("recognition: {max_churn_probability: lots}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("recognition.max_churn_probability: must be a")));
+  EXPECT_THAT(with("recognition: {enabled: maybe}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("recognition.enabled: must be true or false")));
+  EXPECT_THAT(with("contact: {proactive_capacity_share: -0.1}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.proactive_capacity_share")));
+}
+
 TEST(Config, RelationshipSignalKeys) {
   const std::string yaml = std::string(kMinimal) + R"(
 signals:

@@ -46,6 +46,25 @@ TEST(TemplatesFile, ErrorsNameTheFileAndThePath) {
   EXPECT_THAT(apply("en: [1, 2"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid YAML")));
 }
 
+TEST(TemplatesFile, FeedbackRequestAndRecognitionHaveEditableTextsInBothLanguages) {
+  for (const std::string language : {"en", "fi"}) {
+    for (const std::string action : {"feedback_request", "recognition"}) {
+      const auto& actions = DefaultTaskTemplates().by_language.at(language);
+      ASSERT_TRUE(actions.count(action)) << language << "." << action;
+      EXPECT_FALSE(actions.at(action).what_to_do.empty()) << language << "." << action;
+    }
+  }
+  EXPECT_EQ(DefaultTaskTemplates().Get("fi", "recognition").title, "Kiitospuhelu");
+  PULSE_ASSERT_OK_AND_ASSIGN(
+      TaskTemplates t,
+      ApplyTemplateOverrides(DefaultTaskTemplates(),
+                             "en:\n  recognition:\n    what_to_do: Invite them to the anniversary dinner.\n"
+                             "fi:\n  feedback_request: {title: Asiakaskysely}\n",
+                             "t.yaml"));
+  EXPECT_EQ(t.Get("en", "recognition").what_to_do, "Invite them to the anniversary dinner.");
+  EXPECT_EQ(t.Get("fi", "feedback_request").title, "Asiakaskysely");
+}
+
 TEST(TemplatesFile, TheRenderedDefaultsReadBackUnchanged) {
   TaskTemplates empty;
   PULSE_ASSERT_OK_AND_ASSIGN(TaskTemplates back,

@@ -228,6 +228,86 @@ TEST_F(CoverageFiguresTest, SummarySentenceStatesMoneyShareAndAccounts) {
   EXPECT_EQ(CoverageSentence(empty, "EUR"), "No accounts as of 2026-06-30: nothing to cover yet.");
 }
 
+TEST_F(CoverageFiguresTest, SurveyCoverageByTierAndTheAnswerRate) {
+  auto answer = [&](const char* account, const char* day) {
+    Feedback f;
+    f.account_id = account;
+    f.received_at = Day(day) + absl::Hours(9);
+    f.score = 8;
+    data_.feedback.push_back(f);
+  };
+  auto request = [&](const char* account, const char* day, bool failed = false) {
+    LedgerTask t;
+    t.key = absl::StrCat("pulse:", account, ":feedback_request:", day);
+    t.account_id = account;
+    t.assignee_id = "u1";
+    t.action = "feedback_request";
+    t.created_at = Day(day) + absl::Hours(8);
+    t.failed = failed;
+    return t;
+  };
+  answer("K1", "2026-03-01");  // answered within the year: asked
+  answer("K2", "2025-06-01");  // over 365 days ago: not asked
+  answer("T1", "2026-05-20");  // 19 days after Pulse's request
+  answer("T3", "2026-06-01");  // 61 days after Pulse's request: not an answer to it, but asked
+  CoverageWork work;
+  work.recent_tasks = {
+      request("T1", "2026-05-01"),
+      request("T2", "2026-06-20"),  // asked; its answer window is still open
+      request("T3", "2026-04-01"),
+      request("M1", "2025-06-01"),        // older than the interval
+      request("M1", "2026-05-01", true),  // failed: never sent
+  };
+  LedgerTask check_in = request("K2", "2026-06-01");
+  check_in.action = "check_in";  // not a survey
+  work.recent_tasks.push_back(check_in);
+  CoverageParams params;
+  params.trend_periods = 0;
+  const CoverageReport r = BuildCoverageReport(data_, EngineConfig(), portfolio_, work, params);
+  EXPECT_EQ(r.ask_interval_days, 365);
+  EXPECT_EQ(r.answer_window_days, 30);
+  ASSERT_EQ(r.survey.size(), 4u);
+  const SurveyFigures& key = r.survey[0];
+  EXPECT_EQ(key.segment, "key");
+  EXPECT_EQ(key.accounts, 2);
+  EXPECT_EQ(key.asked, 1);
+  EXPECT_DOUBLE_EQ(key.asked_share, 0.5);
+  EXPECT_DOUBLE_EQ(key.revenue, 6000);
+  EXPECT_DOUBLE_EQ(key.revenue_asked, 4000);
+  EXPECT_DOUBLE_EQ(key.revenue_asked_share, 4000.0 / 6000);
+  EXPECT_EQ(key.requests, 0);
+  EXPECT_DOUBLE_EQ(key.answer_rate, 0);
+  const SurveyFigures& mid = r.survey[1];
+  EXPECT_EQ(mid.segment, "mid");
+  EXPECT_EQ(mid.asked, 0);
+  EXPECT_DOUBLE_EQ(mid.revenue_asked_share, 0);
+  const SurveyFigures& tail = r.survey[2];
+  EXPECT_EQ(tail.segment, "tail");
+  EXPECT_EQ(tail.accounts, 3);
+  EXPECT_EQ(tail.asked, 3);
+  EXPECT_DOUBLE_EQ(tail.revenue_asked_share, 1.0);
+  EXPECT_EQ(tail.requests, 2);  // T1 and T3; T2's window is open
+  EXPECT_EQ(tail.answered, 1);  // T1
+  EXPECT_DOUBLE_EQ(tail.answer_rate, 0.5);
+  const SurveyFigures& all = r.survey[3];
+  EXPECT_EQ(all.segment, "all");
+  EXPECT_EQ(all.accounts, 6);
+  EXPECT_EQ(all.asked, 4);
+  EXPECT_DOUBLE_EQ(all.revenue, 7900);
+  EXPECT_DOUBLE_EQ(all.revenue_asked, 4600);
+  EXPECT_EQ(all.requests, 2);
+  EXPECT_EQ(all.answered, 1);
+
+  // A shorter interval and answer window are parameters.
+  params.ask_interval_days = 100;
+  params.answer_window_days = 10;
+  const CoverageReport shorter = BuildCoverageReport(data_, EngineConfig(), portfolio_, work, params);
+  EXPECT_EQ(shorter.survey[0].asked, 0);  // K1's answer is 121 days old
+  EXPECT_EQ(shorter.survey[2].asked, 3);  // T1, T2, T3 all within 100 days
+  EXPECT_EQ(shorter.survey[2].requests, 3);  // T2's 10-day window has passed too
+  EXPECT_EQ(shorter.survey[2].answered, 0);  // T1 answered after 19 days
+}
+
 TEST_F(CoverageFiguresTest, OwnersBookTasksAndCapacity) {
   const absl::Time as_of = AsOf();
   auto task = [&](const char* assignee, absl::Duration before, bool failed) {
