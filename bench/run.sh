@@ -10,6 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$build_dir/bench/engine_bench" --benchmark_min_time=0.5 --benchmark_format=console 2>/dev/null >"$tmp/engine.txt"
+"$build_dir/bench/store_bench" --benchmark_format=console 2>/dev/null >"$tmp/store.txt"
 
 # Issue #10's figures, one process per measurement (peak memory is per process).
 # PULSE_BENCH_MAX_ACCOUNTS caps the largest size (default 1,000,000).
@@ -35,6 +36,10 @@ done
 "$scale" ingest --dir "$tmp/csv-100k" >>"$tmp/scale.jsonl"
 rm -rf "$tmp/csv-100k"
 scale_tables=$(python3 bench/scale_tables.py "$tmp/scale.jsonl")
+
+# API latency during a sweep (bench/load.sh; its exit status says whether the p99 target was met).
+load_accounts=$((max_accounts < 100000 ? max_accounts : 100000))
+load_section=$(PULSE_BUILD_DIR="$build_dir" bash bench/load.sh "$load_accounts" || true)
 
 # A whole sweep, as a user runs it: the demo CRM of 1,000 and 10,000 accounts,
 # first sweep (full sync into an empty store) and second sweep (nothing changed).
@@ -84,5 +89,17 @@ done
   echo '```'
   echo
   printf '%s\n' "$scale_tables"
+  echo
+  echo "## The sparse score history (\`build/bench/store_bench\`)"
+  echo
+  echo "What a sweep spends recording the accounts' scores for the account page (docs/ACCOUNT_VIEW.md)."
+  echo
+  echo '```'
+  grep -E '^(Benchmark|-|BM_)' "$tmp/store.txt"
+  echo '```'
+  echo
+  printf '%s\n' "$load_section"
+  echo
+  cat bench/limits.md
 } >"$out"
 echo "wrote $out"
