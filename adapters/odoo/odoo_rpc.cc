@@ -71,7 +71,7 @@ absl::Status OdooError(absl::string_view what, const Json& error, int http_statu
     message = error.get<std::string>();  // JSON-2 answers some 422s with a bare string
   }
   const absl::StatusCode code = CodeForException(name, http_status);
-  std::string text = absl::StrCat("odoo: ", what, ": ", name.empty() ? "error" : ShortName(name), ": ",
+  std::string text = absl::StrCat("odoo: ", what, ": ", name.empty() ? "error" : Redact(ShortName(name)), ": ",
                                   OneLine(Redact(message), 500));
   if (http_status > 0 && http_status != 200) absl::StrAppend(&text, " (HTTP ", http_status, ")");
   if (code == absl::StatusCode::kUnauthenticated) absl::StrAppend(&text, "; ", KeyRefusedHint());
