@@ -10,6 +10,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev openssl libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev
   # The coverage page's browser test: headless Chromium, and zlib to read its PNG screenshot.
   chromium zlib1g-dev
+  # The fuzz targets (scripts/fuzz.sh): clang and its libFuzzer and sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -43,6 +43,15 @@ std::string OneLine(std::string s, size_t max) {
   return s;
 }
 
+// HttpError over the body with every secret redacted first, so that an
+// answer echoing the API key (a proxy, a debug page) cannot put it into a
+// message, not even cut in half by the snippet's length limit.
+absl::Status RedactedHttpError(absl::string_view what, const http::Response& response) {
+  http::Response redacted = response;
+  redacted.body = Redact(response.body);
+  return http::HttpError(what, redacted);
+}
+
 }  // namespace
 
 std::string KeyRefusedHint() {
@@ -62,7 +71,7 @@ absl::Status OdooError(absl::string_view what, const Json& error, int http_statu
     message = error.get<std::string>();  // JSON-2 answers some 422s with a bare string
   }
   const absl::StatusCode code = CodeForException(name, http_status);
-  std::string text = absl::StrCat("odoo: ", what, ": ", name.empty() ? "error" : ShortName(name), ": ",
+  std::string text = absl::StrCat("odoo: ", what, ": ", name.empty() ? "error" : Redact(ShortName(name)), ": ",
                                   OneLine(Redact(message), 500));
   if (http_status > 0 && http_status != 200) absl::StrAppend(&text, " (HTTP ", http_status, ")");
   if (code == absl::StatusCode::kUnauthenticated) absl::StrAppend(&text, "; ", KeyRefusedHint());
@@ -112,7 +121,7 @@ absl::Status OdooRpc::DetectApi() {
     LogInfo("odoo", "GET /web/version: not found; using JSON-RPC (/jsonrpc)");
     return absl::OkStatus();
   }
-  if (response->status != 200) return http::HttpError("odoo: detecting the API (GET /web/version)", *response);
+  if (response->status != 200) return RedactedHttpError("odoo: detecting the API (GET /web/version)", *response);
   const Json version = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (!version.is_object() || !version.contains("version_info") || !version["version_info"].is_array() ||
       version["version_info"].empty() || !version["version_info"][0].is_number_integer()) {
@@ -143,11 +152,11 @@ absl::Status OdooRpc::Login() {
         "odoo: common.authenticate: POST /jsonrpc is not found (HTTP 404): the url is not an Odoo server, or "
         "JSON-RPC is gone from this Odoo (removed after 19): set adapter.odoo.api to json2");
   }
-  if (response->status != 200) return http::HttpError(absl::StrCat("odoo: ", what), *response);
+  if (response->status != 200) return RedactedHttpError(absl::StrCat("odoo: ", what), *response);
   const Json answer = Json::parse(response->body, nullptr, false);
   if (!answer.is_object()) {
     return absl::DataLossError(absl::StrCat("odoo: ", what, ": the answer is not JSON-RPC (",
-                                            OneLine(response->body, 120), ")"));
+                                            OneLine(Redact(response->body), 120), ")"));
   }
   if (answer.contains("error")) {
     const Json& e = answer["error"];
@@ -204,24 +213,7 @@ absl::StatusOr<Json> OdooRpc::ExecuteJsonRpc(const Call& call) {
                  {"args", {options_.database, uid_, options_.api_key, call.model, call.method, args, kwargs}}}}};
   absl::StatusOr<http::Response> response = Post("/jsonrpc", body, call.idempotent, false, what);
   if (!response.ok()) return response.status();
-  if (response->status != 200) {
-    const Json e = Json::parse(response->body, nullptr, false);
-    if (e.is_object() && e.contains("error")) {
-      const Json& err = e["error"];
-      return OdooError(what, err.is_object() && err.contains("data") ? err["data"] : err, response->status);
-    }
-    return http::HttpError(absl::StrCat("odoo: ", what), *response);
-  }
-  const Json answer = Json::parse(response->body, nullptr, false);
-  if (!answer.is_object() || (!answer.contains("result") && !answer.contains("error"))) {
-    return absl::DataLossError(absl::StrCat("odoo: ", what, ": the answer is not JSON-RPC (",
-                                            OneLine(response->body, 120), ")"));
-  }
-  if (answer.contains("error")) {
-    const Json& e = answer["error"];
-    return OdooError(what, e.is_object() && e.contains("data") ? e["data"] : e, 200);
-  }
-  return answer["result"];
+  return ParseJsonRpcAnswer(what, *response);
 }
 
 absl::StatusOr<Json> OdooRpc::ExecuteJson2(const Call& call) {
@@ -233,12 +225,37 @@ absl::StatusOr<Json> OdooRpc::ExecuteJson2(const Call& call) {
   absl::StatusOr<http::Response> response =
       Post(absl::StrCat("/json/2/", call.model, "/", call.method), body, call.idempotent, true, what);
   if (!response.ok()) return response.status();
-  const Json answer = Json::parse(response->body, nullptr, false);
-  if (response->status != 200) {
-    if (!answer.is_discarded() && (answer.is_object() || answer.is_string())) {
-      return OdooError(what, answer, response->status);
+  return ParseJson2Answer(what, *response);
+}
+
+absl::StatusOr<Json> ParseJsonRpcAnswer(absl::string_view what, const http::Response& response) {
+  if (response.status != 200) {
+    const Json e = Json::parse(response.body, nullptr, false);
+    if (e.is_object() && e.contains("error")) {
+      const Json& err = e["error"];
+      return OdooError(what, err.is_object() && err.contains("data") ? err["data"] : err, response.status);
     }
-    absl::Status s = http::HttpError(absl::StrCat("odoo: ", what), *response);
+    return RedactedHttpError(absl::StrCat("odoo: ", what), response);
+  }
+  const Json answer = Json::parse(response.body, nullptr, false);
+  if (!answer.is_object() || (!answer.contains("result") && !answer.contains("error"))) {
+    return absl::DataLossError(absl::StrCat("odoo: ", what, ": the answer is not JSON-RPC (",
+                                            OneLine(Redact(response.body), 120), ")"));
+  }
+  if (answer.contains("error")) {
+    const Json& e = answer["error"];
+    return OdooError(what, e.is_object() && e.contains("data") ? e["data"] : e, 200);
+  }
+  return answer["result"];
+}
+
+absl::StatusOr<Json> ParseJson2Answer(absl::string_view what, const http::Response& response) {
+  const Json answer = Json::parse(response.body, nullptr, false);
+  if (response.status != 200) {
+    if (!answer.is_discarded() && (answer.is_object() || answer.is_string())) {
+      return OdooError(what, answer, response.status);
+    }
+    absl::Status s = RedactedHttpError(absl::StrCat("odoo: ", what), response);
     if (s.code() == absl::StatusCode::kUnauthenticated) {
       return absl::UnauthenticatedError(absl::StrCat(s.message(), "; ", KeyRefusedHint()));
     }
@@ -246,7 +263,7 @@ absl::StatusOr<Json> OdooRpc::ExecuteJson2(const Call& call) {
   }
   if (answer.is_discarded()) {
     return absl::DataLossError(
-        absl::StrCat("odoo: ", what, ": the answer is not JSON (", OneLine(response->body, 120), ")"));
+        absl::StrCat("odoo: ", what, ": the answer is not JSON (", OneLine(Redact(response.body), 120), ")"));
   }
   return answer;
 }

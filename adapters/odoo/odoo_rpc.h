@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "adapters/http/http_client.h"
 #include "adapters/odoo/odoo_adapter.h"
 #include "nlohmann/json.hpp"
@@ -84,6 +85,13 @@ class OdooRpc {
 // message} in JSON-2 bodies and JSON-RPC's error.data), with the canonical
 // code for the exception's name (and the HTTP status when there is one).
 absl::Status OdooError(absl::string_view what, const Json& error, int http_status);
+
+// The result of a model method from the HTTP answer to a JSON-RPC
+// execute_kw (ParseJsonRpcAnswer) or a JSON-2 call (ParseJson2Answer), with
+// the errors listed at the top. No I/O: OdooRpc and the fuzzer
+// (tests/fuzz/) call them. `what` is "model.method", for messages.
+absl::StatusOr<Json> ParseJsonRpcAnswer(absl::string_view what, const http::Response& response);
+absl::StatusOr<Json> ParseJson2Answer(absl::string_view what, const http::Response& response);
 
 // The message for a refused key: why it may have happened and what to do.
 std::string KeyRefusedHint();

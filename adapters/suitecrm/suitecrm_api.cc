@@ -281,19 +281,22 @@ std::string V8Api::ListPath(const ListQuery& q, int page_number) const {
   return path;
 }
 
-absl::StatusOr<V8Api::Page> V8Api::FetchPage(const ListQuery& q, int page_number) {
-  const std::string what = absl::StrCat("SuiteCRM ", q.module, " page ", page_number);
-  absl::StatusOr<json> body = Call("GET", ListPath(q, page_number), "", true, what);
-  if (!body.ok()) return body.status();
-  auto data = body->find("data");
-  if (!body->is_object() || data == body->end() || !data->is_array()) {
+absl::StatusOr<ListPage> ParseListPage(absl::string_view what, int page_number, json body) {
+  auto data = body.is_object() ? body.find("data") : body.end();
+  if (!body.is_object() || data == body.end() || !data->is_array()) {
     return absl::UnavailableError(absl::StrCat(what, ": the answer has no data list"));
   }
-  Page page;
+  ListPage page;
   page.count = static_cast<int>(data->size());
   page.total_pages = page_number;
-  if (auto meta = body->find("meta"); meta != body->end() && meta->is_object()) {
+  if (auto meta = body.find("meta"); meta != body.end() && meta->is_object()) {
     if (auto tp = meta->find("total-pages"); tp != meta->end()) page.total_pages = JsonInt(*tp, page_number);
+  }
+  // List() makes room for every page it is told of before reading them.
+  if (page.total_pages > kMaxListPages) {
+    return absl::UnavailableError(absl::StrCat(what, ": the answer says there are ", page.total_pages,
+                                               " pages (meta.total-pages); more than ", kMaxListPages,
+                                               " is not believable, so the list is not read"));
   }
   int index = 0;
   for (json& r : *data) {
@@ -310,12 +313,19 @@ absl::StatusOr<V8Api::Page> V8Api::FetchPage(const ListQuery& q, int page_number
   return page;
 }
 
+absl::StatusOr<ListPage> V8Api::FetchPage(const ListQuery& q, int page_number) {
+  const std::string what = absl::StrCat("SuiteCRM ", q.module, " page ", page_number);
+  absl::StatusOr<json> body = Call("GET", ListPath(q, page_number), "", true, what);
+  if (!body.ok()) return body.status();
+  return ParseListPage(what, page_number, *std::move(body));
+}
+
 absl::StatusOr<Listing> V8Api::List(const ListQuery& q, const std::function<void(int64_t)>& on_page) {
   Listing out;
-  absl::StatusOr<Page> first = FetchPage(q, 1);
+  absl::StatusOr<ListPage> first = FetchPage(q, 1);
   if (!first.ok()) return first.status();
   const int total = std::max(first->total_pages, 1);
-  std::vector<std::optional<absl::StatusOr<Page>>> pages(static_cast<size_t>(total) + 1);
+  std::vector<std::optional<absl::StatusOr<ListPage>>> pages(static_cast<size_t>(total) + 1);
   pages[1] = std::move(first);
   std::atomic<int> next{2};
   std::atomic<int64_t> records{pages[1]->value().count};
@@ -337,7 +347,7 @@ absl::StatusOr<Listing> V8Api::List(const ListQuery& q, const std::function<void
     pages.push_back(FetchPage(q, p + 1));
   }
   for (size_t p = 1; p < pages.size(); ++p) {
-    absl::StatusOr<Page>& page = *pages[p];
+    absl::StatusOr<ListPage>& page = *pages[p];
     if (!page.ok()) {
       if (IsLasting(page.status().code())) return page.status();
       out.broken_pages.emplace_back(static_cast<int>(p), page.status());

@@ -23,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "adapters/http/http_client.h"
@@ -79,6 +80,27 @@ struct Listing {
   std::vector<Malformed> malformed;
 };
 
+// One page of a list, read out of the V8 API's answer.
+struct ListPage {
+  std::vector<ListedRecord> records;
+  std::vector<Listing::Malformed> malformed;
+  // meta.total-pages (a number or a numeric string), else the page's own
+  // number; at most kMaxListPages.
+  int total_pages = 0;
+  // Elements of `data`, records or not (to tell a full page).
+  int count = 0;
+};
+
+// More pages than this in one list is not an answer to believe (at 100 rows
+// a page, ten million rows).
+inline constexpr int kMaxListPages = 100000;
+
+// Splits the parsed answer to a list request into records and malformed
+// elements. No I/O: the adapter and the fuzzer (tests/fuzz/) call it.
+// Unavailable "<what>: the answer has no data list" when `body` is not an
+// object with a `data` array, or names more than kMaxListPages pages.
+absl::StatusOr<ListPage> ParseListPage(absl::string_view what, int page_number, nlohmann::json body);
+
 class V8Api {
  public:
   V8Api(std::unique_ptr<http::HttpClient> http, ApiParams params);
@@ -117,13 +139,7 @@ class V8Api {
   absl::StatusOr<Token> CurrentToken();
   absl::StatusOr<Token> FetchToken(const std::string& base_url);
   void Invalidate(int64_t generation);
-  struct Page {
-    std::vector<ListedRecord> records;
-    std::vector<Listing::Malformed> malformed;
-    int total_pages = 0;
-    int count = 0;
-  };
-  absl::StatusOr<Page> FetchPage(const ListQuery& query, int page_number);
+  absl::StatusOr<ListPage> FetchPage(const ListQuery& query, int page_number);
 
   std::unique_ptr<http::HttpClient> http_;
   const ApiParams params_;

@@ -40,6 +40,7 @@ class ConfigReader {
       return false;
     }
     for (const auto& kv : node) {
+      if (!IsName(kv.first, path)) return false;
       const std::string key = kv.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         Fail(Join(path, key), absl::StrCat("unknown key (known: ", absl::StrJoin(known, ", "), ")"));
@@ -47,6 +48,14 @@ class ConfigReader {
       }
     }
     return true;
+  }
+
+  // A mapping key must be a name: YAML also allows a list, a mapping or null
+  // there ("? [a, b]: 1", "~: 1"), which has no text to read.
+  bool IsName(const YAML::Node& key, const std::string& path) {
+    if (key.IsScalar()) return true;
+    Fail(path.empty() ? "top level" : path, "has a key that is not a name (a list, a mapping or null)");
+    return false;
   }
 
   static std::string Join(const std::string& path, const std::string& key) {
@@ -535,6 +544,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
         r.Fail("contact.effectiveness", "must map action ids to numbers");
       } else {
         for (const auto& kv : e) {
+          if (!r.IsName(kv.first, "contact.effectiveness")) break;
           const std::string action = kv.first.as<std::string>();
           if (p.effectiveness.count(action) == 0) {
             r.Fail(absl::StrCat("contact.effectiveness.", action), "unknown action id");
@@ -562,6 +572,7 @@ absl::StatusOr<PulseConfig> ParseConfig(const std::string& yaml_text, const std:
         r.Fail("contact.language_by_country", "must map country codes to en or fi, e.g. {FI: fi}");
       } else {
         for (const auto& kv : m) {
+          if (!r.IsName(kv.first, "contact.language_by_country")) break;
           const std::string country = kv.first.as<std::string>();
           const std::string language = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
           if (!IsTemplateLanguage(language)) {

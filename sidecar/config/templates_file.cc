@@ -36,17 +36,23 @@ absl::StatusOr<TaskTemplates> ApplyTemplateOverrides(const TaskTemplates& base, 
   TaskTemplates out = base;
   if (!root || root.IsNull()) return out;
   if (!root.IsMap()) return fail("", "must map languages (en, fi) to actions");
+  // YAML also allows a list, a mapping or null as a key ("~: x"); it has no
+  // text to read.
+  constexpr char kNotAName[] = "has a key that is not a name (a list, a mapping or null)";
   for (const auto& lang : root) {
+    if (!lang.first.IsScalar()) return fail("", kNotAName);
     const std::string language = lang.first.as<std::string>();
     if (!IsTemplateLanguage(language)) return fail(language, "unknown language (known: en, fi)");
     if (!lang.second.IsMap()) return fail(language, "must map action ids to templates");
     for (const auto& act : lang.second) {
+      if (!act.first.IsScalar()) return fail(language, kNotAName);
       const std::string action = act.first.as<std::string>();
       const std::string path = absl::StrCat(language, ".", action);
       if (!ParseActionId(action).has_value() || action == "none") return fail(path, "unknown action id");
       if (!act.second.IsMap()) return fail(path, "must map title, subject and what_to_do to text");
       ActionTemplate& t = out.by_language[language][action];
       for (const auto& field : act.second) {
+        if (!field.first.IsScalar()) return fail(path, kNotAName);
         const std::string name = field.first.as<std::string>();
         const std::string fpath = absl::StrCat(path, ".", name);
         if (!field.second.IsScalar()) return fail(fpath, "must be text");

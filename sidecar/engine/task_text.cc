@@ -50,9 +50,12 @@ std::string TaskDescription(const AccountAssessment& a, ActionKind action, absl:
     absl::StrAppend(&out, fi ? "Säännöllisesti tilatut, nyt tilaamatta:\n" : "Ordered regularly, not reordered:\n");
     for (const OverdueProduct& p : a.overdue_products) {
       absl::StrAppend(&out, "- ", p.sku, p.sku.empty() || p.product.empty() ? "" : " ", p.product, ": ",
-                      absl::StrFormat(fi ? "tilattu %d kertaa, yleensä %.0f päivän välein; viimeksi %d päivää sitten"
-                                         : "ordered %d times, usually every %.0f days; last %d days ago",
-                                      p.times_ordered, p.usual_interval_days, p.days_since_last),
+                      // One literal per call: absl checks a format at compile time only when it is a
+                      // constant, and clang refuses a conditional one (the fuzz build).
+                      fi ? absl::StrFormat("tilattu %d kertaa, yleensä %.0f päivän välein; viimeksi %d päivää sitten",
+                                           p.times_ordered, p.usual_interval_days, p.days_since_last)
+                         : absl::StrFormat("ordered %d times, usually every %.0f days; last %d days ago",
+                                           p.times_ordered, p.usual_interval_days, p.days_since_last),
                       "\n");
     }
   }

@@ -300,5 +300,37 @@ TEST(SuiteCrmSecretsTest, OneLineOrKeyedLinesAllRegistered) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("client secret is missing")));
 }
 
+TEST(SuiteCrmListPage, SplitsDataIntoRecordsAndMalformed) {
+  json body = {{"meta", {{"total-pages", "3"}}},
+               {"data", json::array({Rec("a1", {{"name", "Acme"}}), {{"id", ""}, {"attributes", json::object()}},
+                                     "not a record", {{"id", "a9"}, {"attributes", json::array()}}})}};
+  absl::StatusOr<ListPage> page = ParseListPage("SuiteCRM Accounts page 1", 1, body);
+  ASSERT_THAT(page, IsOk());
+  EXPECT_EQ(page->total_pages, 3);
+  EXPECT_EQ(page->count, 4);
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].record["id"], "a1");
+  ASSERT_EQ(page->malformed.size(), 3u);
+  EXPECT_EQ(page->malformed[2].index, 3);
+  EXPECT_EQ(page->malformed[2].id, "a9");
+}
+
+TEST(SuiteCrmListPage, AnswerWithoutDataIsUnavailable) {
+  EXPECT_THAT(ParseListPage("SuiteCRM Accounts page 2", 2, json::array()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("SuiteCRM Accounts page 2: the answer has no data")));
+  EXPECT_THAT(ParseListPage("p", 1, {{"data", "x"}}), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// List() makes room for every page before reading them: a total it cannot
+// believe is refused instead of allocating for it (found while writing the
+// SuiteCRM fuzz target, which now checks it; tests/fuzz/regressions/suitecrm/).
+TEST(SuiteCrmListPage, UnbelievablePageCountIsRefused) {
+  json body = {{"meta", {{"total-pages", 2147483647}}}, {"data", json::array()}};
+  EXPECT_THAT(ParseListPage("SuiteCRM Accounts page 1", 1, body),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("2147483647 pages")));
+  body["meta"]["total-pages"] = kMaxListPages;
+  EXPECT_THAT(ParseListPage("SuiteCRM Accounts page 1", 1, body), IsOk());
+}
+
 }  // namespace
 }  // namespace pulse::suitecrm_internal

@@ -88,6 +88,20 @@ contact:
   EXPECT_DOUBLE_EQ(c.engine.contact.effect_prior_weight, 20);
 }
 
+// A key that is a list or a mapping used to throw out of yaml-cpp and end the
+// process (found while writing the config fuzz target; tests/fuzz/regressions/config/).
+TEST(Config, KeysThatAreNotNamesAreAnError) {
+  EXPECT_THAT(ParseConfig("? [a, b]\n: 1\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("config: top level: has a key that is not a name")));
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "contact:\n  effectiveness: {[win_back]: 0.5}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("contact.effectiveness: has a key that is not")));
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "contact:\n  language_by_country: {{FI: x}: fi}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("contact.language_by_country: has a key that is not")));
+  EXPECT_THAT(ParseConfig("store: {[path]: p}\n", "/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("config: store: has a key that is not a name")));
+}
+
 TEST(Config, ErrorsNameTheKey) {
   auto with = [](const std::string& extra) { return ParseConfig(std::string(kMinimal) + extra, "/x"); };
   EXPECT_THAT(with("sweep: {intervall: 1h}\n"),

@@ -65,6 +65,18 @@ TEST(TemplatesFile, FeedbackRequestAndRecognitionHaveEditableTextsInBothLanguage
   EXPECT_EQ(t.Get("fi", "feedback_request").title, "Asiakaskysely");
 }
 
+// A key that is a list or a mapping used to throw out of yaml-cpp and end the
+// process (found while writing the config fuzz target; tests/fuzz/regressions/config/).
+TEST(TemplatesFile, KeysThatAreNotNamesAreAnError) {
+  auto apply = [](const std::string& yaml) { return ApplyTemplateOverrides(DefaultTaskTemplates(), yaml, "t.yaml"); };
+  EXPECT_THAT(apply("{[en]: x}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.yaml: has a key that is not a name")));
+  EXPECT_THAT(apply("en: {{a: b}: {title: x}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.yaml: en: has a key that is not a name")));
+  EXPECT_THAT(apply("en: {growth: {[title]: x}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.yaml: en.growth: has a key that is not")));
+}
+
 TEST(TemplatesFile, TheRenderedDefaultsReadBackUnchanged) {
   TaskTemplates empty;
   PULSE_ASSERT_OK_AND_ASSIGN(TaskTemplates back,
