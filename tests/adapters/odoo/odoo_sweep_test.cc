@@ -98,6 +98,8 @@ class OdooSweepTest : public ::testing::TestWithParam<int> {
     config.engine.contact.pool_user_ids = {absl::StrCat(cs_)};
     // Every planned task is written: no holdout in these tests.
     config.engine.contact.holdout_share = {{"key", 0}, {"mid", 0}, {"tail", 0}};
+    config.engine.feedback.enabled = false;  // risk tasks only
+    config.engine.recognition.enabled = false;
     Sweeper sweeper(std::move(*adapter), store->get(), config);
     SweepRequest r;
     r.as_of = *ParseIsoTime("2025-11-25");

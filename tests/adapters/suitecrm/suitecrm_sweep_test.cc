@@ -51,6 +51,8 @@ class SuiteCrmSweepTest : public ::testing::Test {
     config_.engine.contact.pool_user_ids = {"u-desk"};
     // Every planned task is written: no holdout in these tests.
     config_.engine.contact.holdout_share = {{"key", 0}, {"mid", 0}, {"tail", 0}};
+    config_.engine.feedback.enabled = false;  // risk tasks only
+    config_.engine.recognition.enabled = false;
 
     SuiteCrmOptions o;
     o.base_url = crm_.BaseUrl();

@@ -45,6 +45,9 @@ class SweeperTest : public ::testing::Test {
     config_.engine.contact.pool_user_ids = {"cs-1"};
     // Counts below assume every task is written; the holdout has its own test.
     config_.engine.contact.holdout_share = {{"key", 0}, {"mid", 0}, {"tail", 0}};
+    // ...and only the risk tasks: feedback requests and recognitions have their own tests.
+    config_.engine.feedback.enabled = false;
+    config_.engine.recognition.enabled = false;
     sweeper_ = std::make_unique<Sweeper>(std::make_unique<MemoryCrm>(state_), store_.get(), config_);
   }
 
